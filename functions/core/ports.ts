@@ -1,0 +1,98 @@
+/**
+ * The small interfaces the course rules need from the outside world. Adapters in
+ * `functions/adapters/` implement them for AWS; tests and `npm start` use in-memory or
+ * emulator-backed ones.
+ */
+import type { Subscriber } from './subscriber.js';
+
+/** Thrown by a store when a conditional write loses to another writer. */
+export class ConflictError extends Error {
+  constructor(message = 'The record changed since it was read') {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** A page of due subscribers from one shard of the due index. */
+export interface DuePage {
+  readonly items: readonly { readonly id: string; readonly nextIndex: number; readonly nextSendAt: string }[];
+  /** Opaque cursor for the next page of the same shard; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** Course-wide counters (sign-ups, sends per email, bounces...), named by the core. */
+export type CounterDeltas = Readonly<Record<string, number>>;
+
+export interface SubscriberStore {
+  get(id: string): Promise<Subscriber | undefined>;
+  /**
+   * Writes the whole record in one conditional write. `expectedVersion` undefined means
+   * "create: must not exist"; otherwise the stored version must equal it. The record's
+   * `version` is written as given (callers bump it). Throws ConflictError otherwise.
+   */
+  put(subscriber: Subscriber, expectedVersion: number | undefined): Promise<void>;
+  /** Deletes the record if its version still matches; ConflictError otherwise. */
+  delete(id: string, expectedVersion: number): Promise<void>;
+  /** Number of shards of the due index. */
+  readonly dueShards: number;
+  /** Subscribers of one shard whose next email is due at or before `now`, oldest first. */
+  listDue(shard: number, now: Date, limit: number, cursor?: string): Promise<DuePage>;
+  /** Adds to course-wide counters (one write; best effort, not part of a state change). */
+  increment(deltas: CounterDeltas): Promise<void>;
+  readCounters(): Promise<Record<string, number>>;
+  /** Every record, page by page (admin export and listing only; never on a hot path). */
+  scan(cursor?: string): Promise<{ items: Subscriber[]; cursor?: string }>;
+}
+
+export interface OutgoingEmail {
+  readonly to: string;
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  /** Extra headers, e.g. List-Unsubscribe. Values are already free of CR/LF. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Message tags for mail events (course, email id). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** SES said slow down or failed on its side: try the same email again later. */
+export class MailerRetryableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MailerRetryableError';
+  }
+}
+/** SES will never accept mail for this address (bad address, suppressed, rejected). */
+export class MailerRejectedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MailerRejectedError';
+  }
+}
+/** Sending is paused for the whole account or configuration set: stop the batch. */
+export class MailerPausedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MailerPausedError';
+  }
+}
+
+export interface Mailer {
+  /** Sends one email; resolves to the provider's message id. */
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+}
+
+/** Asks the sender to send one email of the sequence to one subscriber. */
+export interface SendRequest {
+  readonly subscriberId: string;
+  readonly emailId: string;
+}
+
+export interface Queue {
+  /** Queues the requests (any number; adapters batch them). */
+  enqueue(requests: readonly SendRequest[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,36 @@
+/**
+ * What a clinic configures, as the core needs it at run time. Handlers build it from
+ * the environment (see functions/env.ts); `npm start` and tests build it directly.
+ */
+export interface CourseSettings {
+  readonly clinicName: string;
+  /** Postal address printed in every email footer (anti-spam laws require one). */
+  readonly postalAddress: string;
+  /** The clinic's own website (booking link in the emails). */
+  readonly siteUrl: string;
+  /** Public base URL of the sign-up API, without a trailing slash; links point here. */
+  readonly publicBaseUrl: string;
+  readonly fromAddress: string;
+  readonly fromName: string;
+  readonly replyTo?: string;
+  /** Local hour (0-23) at which lessons go out in the subscriber's time zone. @default 8 */
+  readonly sendHour: number;
+  /** IANA zone used when the browser sent none or an unknown one. @default 'Europe/London' */
+  readonly defaultTimeZone: string;
+  /** Origins allowed to post the form from another site (CORS). */
+  readonly allowedOrigins: readonly string[];
+}
+
+/** Sample settings for tests, previews and the local stack. */
+export const sampleSettings: CourseSettings = {
+  clinicName: 'Riverside Massage & Bodywork',
+  postalAddress: '12 Mill Lane, Riverside, RS1 2AB, United Kingdom',
+  siteUrl: 'https://clinic.example',
+  publicBaseUrl: 'http://localhost:3000',
+  fromAddress: 'course@clinic.example',
+  fromName: 'Riverside Massage & Bodywork',
+  replyTo: 'hello@clinic.example',
+  sendHour: 8,
+  defaultTimeZone: 'Europe/London',
+  allowedOrigins: ['https://clinic.example'],
+};

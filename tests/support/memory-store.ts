@@ -1,0 +1,74 @@
+/**
+ * In-memory SubscriberStore with the same conditional-write semantics as the DynamoDB
+ * adapter, for fast core tests. Records are deep-copied in and out, as a real store would.
+ */
+import {
+  ConflictError,
+  type CounterDeltas,
+  type DuePage,
+  type SubscriberStore,
+} from '../../functions/core/ports.js';
+import type { Subscriber } from '../../functions/core/subscriber.js';
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class MemoryStore implements SubscriberStore {
+  readonly records = new Map<string, Subscriber>();
+  readonly counters: Record<string, number> = {};
+  readonly dueShards = 1;
+  reads = 0;
+  writes = 0;
+
+  async get(id: string): Promise<Subscriber | undefined> {
+    this.reads++;
+    const found = this.records.get(id);
+    return found ? copy(found) : undefined;
+  }
+
+  async put(subscriber: Subscriber, expectedVersion: number | undefined): Promise<void> {
+    this.writes++;
+    const current = this.records.get(subscriber.id);
+    if (expectedVersion === undefined ? current !== undefined : current?.version !== expectedVersion) {
+      throw new ConflictError();
+    }
+    this.records.set(subscriber.id, copy(subscriber));
+  }
+
+  async delete(id: string, expectedVersion: number): Promise<void> {
+    this.writes++;
+    if (this.records.get(id)?.version !== expectedVersion) throw new ConflictError();
+    this.records.delete(id);
+  }
+
+  async listDue(_shard: number, now: Date, limit: number, cursor?: string): Promise<DuePage> {
+    this.reads++;
+    const due = [...this.records.values()]
+      .filter((s) => s.status === 'active' && s.nextSendAt !== undefined && s.nextIndex !== undefined)
+      .filter((s) => Date.parse(s.nextSendAt as string) <= now.getTime())
+      .sort((a, b) => (a.nextSendAt as string).localeCompare(b.nextSendAt as string));
+    const start = cursor ? Number(cursor) : 0;
+    const page = due.slice(start, start + limit);
+    return {
+      items: page.map((s) => ({
+        id: s.id,
+        nextIndex: s.nextIndex as number,
+        nextSendAt: s.nextSendAt as string,
+      })),
+      ...(start + limit < due.length ? { cursor: String(start + limit) } : {}),
+    };
+  }
+
+  async increment(deltas: CounterDeltas): Promise<void> {
+    this.writes++;
+    for (const [name, delta] of Object.entries(deltas))
+      this.counters[name] = (this.counters[name] ?? 0) + delta;
+  }
+
+  async readCounters(): Promise<Record<string, number>> {
+    return { ...this.counters };
+  }
+
+  async scan(): Promise<{ items: Subscriber[] }> {
+    return { items: [...this.records.values()].map(copy) };
+  }
+}
