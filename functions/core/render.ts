@@ -1,0 +1,155 @@
+/**
+ * Fills the emails compiled at build time (see scripts/build-emails.ts). Each template
+ * is split into static parts once, at module load, so a render is a few string joins.
+ */
+import type { EmailId } from './course.js';
+import { TemplateVariableError } from './errors.js';
+import { type CompiledEmail, compiledEmails, urlVariables } from './generated/emails.js';
+
+/** A rendered email, ready for a Mailer. */
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+/** A template split around its placeholders: `statics.length === names.length + 1`. */
+interface Template {
+  readonly statics: readonly string[];
+  readonly names: readonly string[];
+}
+
+interface Prepared {
+  readonly subject: Template;
+  readonly html: Template;
+  readonly text: Template;
+  readonly variables: readonly string[];
+  readonly sample: Readonly<Record<string, string>>;
+}
+
+/** Renders and describes a set of compiled emails. */
+export interface EmailRenderer {
+  render(id: string, vars: Record<string, string>): RenderedEmail;
+  variables(id: string): readonly string[];
+  sample(id: string): Record<string, string>;
+}
+
+function split(template: string): Template {
+  const parts = template.split(/\{\{([A-Za-z][A-Za-z0-9]*)\}\}/);
+  return {
+    statics: parts.filter((_, i) => i % 2 === 0),
+    names: parts.filter((_, i) => i % 2 === 1),
+  };
+}
+
+function fill(template: Template, values: Readonly<Record<string, string>>): string {
+  const { statics, names } = template;
+  let out = statics[0] as string;
+  for (let i = 0; i < names.length; i++) out += (values[names[i] as string] as string) + statics[i + 1];
+  return out;
+}
+
+const htmlSpecial = /[&<>"']/;
+const htmlEntities: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Safe in element content and in quoted attributes (href included). */
+function escapeHtml(value: string): string {
+  return htmlSpecial.test(value) ? value.replace(/[&<>"']/g, (c) => htmlEntities[c] as string) : value;
+}
+
+// Line breaks in a value could start a new header line or forge lines in the text part.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const controlChars = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+function singleLine(value: string): string {
+  return value.replace(controlChars, ' ');
+}
+
+function isHttpUrl(value: string): boolean {
+  return /^https?:\/\/[^\s]+$/i.test(value) && URL.canParse(value);
+}
+
+/**
+ * Builds a renderer over compiled emails. The module's own `renderEmail` uses the emails
+ * from `npm run build`; tests can pass their own.
+ */
+export function createRenderer(
+  emails: Readonly<Record<string, CompiledEmail>>,
+  urls: readonly string[] = urlVariables,
+): EmailRenderer {
+  const prepared = new Map<string, Prepared>();
+  for (const [id, email] of Object.entries(emails)) {
+    prepared.set(id, {
+      subject: split(email.subject),
+      html: split(email.html),
+      text: split(email.text),
+      variables: email.variables,
+      sample: email.sample,
+    });
+  }
+  const urlSet = new Set(urls);
+
+  function get(id: string): Prepared {
+    const email = prepared.get(id);
+    if (!email) throw new TemplateVariableError(`No email template "${id}"`);
+    return email;
+  }
+
+  return {
+    render(id, vars) {
+      const email = get(id);
+      for (const name of Object.keys(vars)) {
+        if (!email.variables.includes(name)) {
+          throw new TemplateVariableError(`Email "${id}" has no variable "${name}"`);
+        }
+      }
+      const plain: Record<string, string> = {};
+      const escaped: Record<string, string> = {};
+      for (const name of email.variables) {
+        const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+        if (typeof value !== 'string')
+          throw new TemplateVariableError(`Email "${id}" needs variable "${name}"`);
+        if (urlSet.has(name) && !isHttpUrl(value)) {
+          throw new TemplateVariableError(`Email "${id}": "${name}" must be an http(s) URL`);
+        }
+        const line = singleLine(value);
+        plain[name] = line;
+        escaped[name] = escapeHtml(line);
+      }
+      return {
+        subject: fill(email.subject, plain),
+        html: fill(email.html, escaped),
+        text: fill(email.text, plain),
+      };
+    },
+    variables: (id) => get(id).variables,
+    sample: (id) => ({ ...get(id).sample }),
+  };
+}
+
+const renderer = createRenderer(compiledEmails);
+
+/**
+ * Renders one email. Values are HTML-escaped in the HTML part, kept verbatim in the text
+ * part, and have control characters (CR/LF included) replaced by spaces everywhere.
+ * @throws TemplateVariableError when a variable is missing or unknown, or a URL variable is not http(s).
+ */
+export function renderEmail(id: EmailId, vars: Record<string, string>): RenderedEmail {
+  return renderer.render(id, vars);
+}
+
+/** The variable names an email needs, exactly. */
+export function emailVariables(id: EmailId): readonly string[] {
+  return renderer.variables(id);
+}
+
+/** Sample values for an email's variables (tests, preview, local stack). */
+export function sampleVariables(id: EmailId): Record<string, string> {
+  return renderer.sample(id);
+}
