@@ -157,7 +157,6 @@ export function formatFrom(name: string | undefined, address: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   const clean = (name ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   if (!clean) return address;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check
   if (/^[\u0020-\u007e]*$/.test(clean)) {
     return `"${clean.replace(/["\\]/g, (c) => `\\${c}`)}" <${address}>`;
   }
