@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { composeSequenceEmail } from '../../functions/core/compose.js';
+import { subscriberId } from '../../functions/core/identity.js';
+import { sampleSettings } from '../../functions/core/settings.js';
+import type { Subscriber } from '../../functions/core/subscriber.js';
+import { LinkTokens } from '../../functions/core/tokens.js';
+
+const settings = { ...sampleSettings, publicBaseUrl: 'https://course.clinic.example' };
+const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+const now = new Date('2026-03-02T08:00:00Z');
+const address = 'reader@example.org';
+const subscriber: Subscriber = {
+  id: subscriberId(address),
+  email: address,
+  firstName: 'Ana',
+  timeZone: 'Europe/Madrid',
+  status: 'active',
+  createdAt: '2026-03-01T10:00:00.000Z',
+  nextIndex: 1,
+  nextSendAt: now.toISOString(),
+  sent: {},
+  version: 3,
+};
+
+const compose = (s: Subscriber = subscriber, emailId: 'lesson-2' | 'complete' = 'lesson-2') =>
+  composeSequenceEmail({ subscriber: s, emailId, settings, tokens, now });
+
+describe('composeSequenceEmail', () => {
+  it('addresses the lesson to the subscriber with its subject', () => {
+    const email = compose();
+    expect(email.to).toBe(address);
+    expect(email.subject).toBe('Lesson 2: alignment, from your hips to your shoes');
+    expect(email.text).toContain('Ana');
+  });
+
+  it('carries one-click unsubscribe headers pointing at the public API', () => {
+    const { headers } = compose();
+    expect(headers['List-Unsubscribe']).toMatch(
+      /^<https:\/\/course\.clinic\.example\/unsubscribe\?token=[^>]+>$/,
+    );
+    expect(headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(headers['List-Id']).toBe('<knee-pain.course.clinic.example>');
+  });
+
+  it('puts no email address in the unsubscribe URL', () => {
+    const header = compose().headers['List-Unsubscribe'] as string;
+    expect(header).not.toContain(address);
+    expect(header).not.toContain('@');
+    expect(header).not.toContain(encodeURIComponent(address));
+  });
+
+  it('signs an unsubscribe token that names this subscriber and never expires', () => {
+    const url = new URL((compose().headers['List-Unsubscribe'] as string).slice(1, -1));
+    const token = url.searchParams.get('token') as string;
+    const years = new Date(now.getTime() + 10 * 365 * 86_400_000);
+    expect(tokens.verify(token, 'unsubscribe', years)).toEqual({ subscriberId: subscriber.id });
+  });
+
+  it('uses the same unsubscribe URL for the footer link', () => {
+    const email = compose();
+    const url = (email.headers['List-Unsubscribe'] as string).slice(1, -1);
+    expect(email.text).toContain(url);
+    expect(email.html).toContain(url.replaceAll('&', '&amp;'));
+  });
+
+  it('greets "there" when no first name was given', () => {
+    const { firstName: _, ...anonymous } = subscriber;
+    expect(compose(anonymous).text).toMatch(/Hi there\b/);
+    expect(compose({ ...subscriber, firstName: '   ' }).text).toMatch(/Hi there\b/);
+  });
+
+  it('tags the message with the course and the email id', () => {
+    expect(compose(subscriber, 'complete').tags).toEqual({ course: 'knee-pain', email: 'complete' });
+  });
+
+  it('keeps header values on one line', () => {
+    for (const value of Object.values(compose().headers)) expect(value).not.toMatch(/[\r\n]/);
+  });
+
+  it('refuses a record without an address', () => {
+    const { email: _, ...erased } = subscriber;
+    expect(() => compose(erased)).toThrow(/no address/);
+  });
+});
