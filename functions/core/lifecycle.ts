@@ -1,0 +1,350 @@
+/**
+ * The subscriber's lifecycle: sign-up with double opt-in, confirmation, unsubscribe,
+ * and the owner's GDPR export and erasure.
+ *
+ * Every state change is one conditional single-item write: read the record, compute the
+ * next one with `version + 1`, and `store.put(next, current.version)`. When another
+ * writer got there first the store throws ConflictError; we read again and decide again
+ * from what is now stored, a few times at most. Side effects (emails, queue messages,
+ * counters) happen only after the write that earned them, so two racing requests can
+ * never both send.
+ */
+import { randomBytes } from 'node:crypto';
+import { COUNTER } from './counters.js';
+import { course } from './course.js';
+import { InvalidLinkError } from './errors.js';
+import { normaliseEmail, subscriberId } from './identity.js';
+import {
+  type Clock,
+  ConflictError,
+  type CounterDeltas,
+  type Mailer,
+  type Queue,
+  type SubscriberStore,
+} from './ports.js';
+import { renderEmail } from './render.js';
+import { assertTransition, isSuppressed } from './rules.js';
+import { resolveTimeZone } from './schedule.js';
+import type { CourseSettings } from './settings.js';
+import type { ConsentRecord, Subscriber } from './subscriber.js';
+import { type LinkPurpose, type LinkTokens, linkUrl } from './tokens.js';
+
+export interface LifecycleDeps {
+  store: SubscriberStore;
+  mailer: Mailer;
+  queue: Queue;
+  clock: Clock;
+  tokens: LinkTokens;
+  settings: CourseSettings;
+}
+
+export interface SignupInput {
+  email: string;
+  firstName?: string;
+  /** The browser's IANA zone; unknown or missing falls back to the course default. */
+  timeZone?: string;
+  consent: { ip: string; userAgent: string; formUrl: string };
+}
+
+/** What a sign-up did. For logs and tests only: the visitor sees the same answer for all. */
+export type SignupOutcome = 'created' | 'resent' | 'reopened' | 'cooldown' | 'already-active' | 'suppressed';
+
+/** What one sign-up attempt decided; `sendFor` when it won the right to send a confirmation. */
+interface SignupDecision {
+  outcome: SignupOutcome;
+  sendFor?: { next: Subscriber; now: Date };
+}
+
+/** A pending address gets at most one confirmation email per this period. */
+export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
+
+/** Attempts of one read-decide-write cycle before a ConflictError is passed on. */
+const MAX_ATTEMPTS = 5;
+
+const confirmTags = { course: 'knee-pain', email: course.confirmation.id } as const;
+
+/**
+ * Records a sign-up and, when the address needs one, sends the confirmation email.
+ *
+ * - new address: created as pending with a fresh opt-in id; confirmation sent.
+ * - pending: the confirmation is sent again, at most once per 10 minutes. The write of
+ *   `confirmationSentAt` comes first and is the conditional write that wins the right to
+ *   send, so any number of parallel sign-ups send at most one email.
+ * - unsubscribed, or completed (they took the course and want it again): a new opt-in,
+ *   back to pending with a new opt-in id and no progress; old confirm links stop working.
+ * - active: nothing changes, nothing is sent.
+ * - bounced or complained: nothing is stored or sent, ever.
+ *
+ * Consent (time, IP, user agent, form URL, consent text version), first name and time
+ * zone are recorded with every sign-up that sends a confirmation. If sending fails, the
+ * cooldown is released again so the visitor can retry at once, and the error is thrown.
+ */
+export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promise<SignupOutcome> {
+  const email = normaliseEmail(input.email);
+  const id = subscriberId(email);
+  const firstName = input.firstName?.trim() || undefined;
+  const timeZone = resolveTimeZone(input.timeZone, deps.settings.defaultTimeZone);
+
+  const decision = await retrying(async (): Promise<SignupDecision> => {
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const current = await deps.store.get(id);
+    const consent: ConsentRecord = {
+      at,
+      ...pickConsent(input.consent),
+      textVersion: course.consentTextVersion,
+    };
+    const fresh = { email, timeZone, consent, confirmationSentAt: at, ...(firstName ? { firstName } : {}) };
+
+    let outcome: SignupOutcome;
+    let next: Subscriber;
+    if (!current) {
+      outcome = 'created';
+      next = { id, status: 'pending', createdAt: at, optInId: newOptInId(), sent: {}, version: 1, ...fresh };
+    } else if (isSuppressed(current.status)) {
+      return { outcome: 'suppressed' };
+    } else if (current.status === 'active') {
+      return { outcome: 'already-active' };
+    } else if (current.status === 'pending') {
+      const lastSent = current.confirmationSentAt ? Date.parse(current.confirmationSentAt) : Number.NaN;
+      if (now.getTime() - lastSent < CONFIRMATION_COOLDOWN_MS) return { outcome: 'cooldown' };
+      outcome = 'resent';
+      // The same opt-in: links in earlier confirmation emails keep working.
+      next = {
+        ...current,
+        ...fresh,
+        firstName: firstName ?? current.firstName,
+        version: current.version + 1,
+      };
+    } else {
+      // unsubscribed or completed: a new opt-in that keeps nothing of the old one but its start.
+      outcome = 'reopened';
+      next = {
+        id,
+        status: 'pending',
+        createdAt: current.createdAt,
+        optInId: newOptInId(),
+        sent: {},
+        version: current.version + 1,
+        ...fresh,
+      };
+    }
+    if (current) assertTransition(current.status, next.status);
+    await deps.store.put(next, current?.version);
+    return { outcome, sendFor: { next, now } };
+  });
+
+  if (!decision.sendFor) return decision.outcome;
+  const { outcome } = decision;
+  const { next, now } = decision.sendFor;
+  if (outcome !== 'resent') await bump(deps.store, { [COUNTER.signedUp]: 1 });
+  try {
+    await sendConfirmation(deps, next, now);
+  } catch (error) {
+    // Release the cooldown this attempt took, unless someone has written since.
+    const { confirmationSentAt: _released, ...rest } = next;
+    await deps.store.put({ ...rest, version: next.version + 1 }, next.version).catch(() => undefined);
+    throw error;
+  }
+  await bump(deps.store, { [COUNTER.confirmationsSent]: 1 });
+  return outcome;
+}
+
+/**
+ * Checks a link for a GET page without changing anything (mail scanners fetch GETs).
+ * Throws InvalidLinkError.
+ */
+export function inspectLink(
+  deps: Pick<LifecycleDeps, 'tokens' | 'clock'>,
+  token: string,
+  purpose: LinkPurpose,
+): { subscriberId: string } {
+  const { subscriberId: id } = deps.tokens.verify(token, purpose, deps.clock.now());
+  return { subscriberId: id };
+}
+
+/**
+ * Confirms an opt-in: pending -> active with lesson 1 due now, and queues lesson 1 so
+ * it goes out within a minute. Idempotent: an active or completed subscriber gets
+ * 'already-confirmed' and nothing changes. The link must belong to the current opt-in;
+ * for an unsubscribed, bounced, complained or erased record it is InvalidLinkError('invalid').
+ */
+export async function confirm(
+  deps: Pick<LifecycleDeps, 'store' | 'queue' | 'clock' | 'tokens'>,
+  token: string,
+): Promise<'confirmed' | 'already-confirmed'> {
+  const { subscriberId: id, optInId } = deps.tokens.verify(token, 'confirm', deps.clock.now());
+
+  const result = await retrying(async () => {
+    const current = await deps.store.get(id);
+    if (current?.status === 'active' || current?.status === 'completed') return 'already-confirmed' as const;
+    if (current?.status !== 'pending' || !optInId || optInId !== current.optInId) {
+      throw new InvalidLinkError('invalid');
+    }
+    const at = deps.clock.now().toISOString();
+    const next: Subscriber = {
+      ...current,
+      status: 'active',
+      confirmedAt: at,
+      nextIndex: 0,
+      nextSendAt: at,
+      version: current.version + 1,
+    };
+    assertTransition(current.status, next.status);
+    await deps.store.put(next, current.version);
+    return 'confirmed' as const;
+  });
+
+  if (result === 'confirmed') {
+    await bump(deps.store, { [COUNTER.confirmed]: 1 });
+    const first = course.sequence[0].id;
+    // Lesson 1 is already due in the record; if the queue is down, the next sweep sends it.
+    await deps.queue.enqueue([{ subscriberId: id, emailId: first }]).catch(() => undefined);
+  }
+  return result;
+}
+
+/**
+ * One-click unsubscribe from a signed link: stops all further mail at once. Idempotent;
+ * a bounced, complained or erased subscriber gets 'already-unsubscribed' (nothing will
+ * be sent to them anyway). Throws InvalidLinkError for a bad link.
+ */
+export async function unsubscribe(
+  deps: Pick<LifecycleDeps, 'store' | 'clock' | 'tokens'>,
+  token: string,
+): Promise<'unsubscribed' | 'already-unsubscribed'> {
+  const { subscriberId: id } = deps.tokens.verify(token, 'unsubscribe', deps.clock.now());
+  const result = await unsubscribeById(deps, id);
+  return result === 'not-found' ? 'already-unsubscribed' : result;
+}
+
+/**
+ * Unsubscribes by id (the owner's admin command). Any pending, active or completed
+ * subscriber becomes unsubscribed, with nothing left due: no next email, no send claim,
+ * no live opt-in.
+ */
+export async function unsubscribeById(
+  deps: Pick<LifecycleDeps, 'store' | 'clock'>,
+  subscriberId: string,
+): Promise<'unsubscribed' | 'already-unsubscribed' | 'not-found'> {
+  const result = await retrying(async () => {
+    const current = await deps.store.get(subscriberId);
+    if (!current) return 'not-found' as const;
+    if (current.status === 'unsubscribed' || isSuppressed(current.status))
+      return 'already-unsubscribed' as const;
+    const { nextIndex: _i, nextSendAt: _s, claim: _c, optInId: _o, ...rest } = current;
+    const next: Subscriber = {
+      ...rest,
+      status: 'unsubscribed',
+      unsubscribedAt: deps.clock.now().toISOString(),
+      version: current.version + 1,
+    };
+    assertTransition(current.status, next.status);
+    await deps.store.put(next, current.version);
+    return 'unsubscribed' as const;
+  });
+  if (result === 'unsubscribed') await bump(deps.store, { [COUNTER.unsubscribed]: 1 });
+  return result;
+}
+
+/** Everything stored about an address (GDPR access request), or undefined. */
+export async function exportSubscriber(
+  deps: Pick<LifecycleDeps, 'store'>,
+  email: string,
+): Promise<Subscriber | undefined> {
+  return deps.store.get(subscriberId(normaliseEmail(email)));
+}
+
+/**
+ * GDPR erasure, keeping only what is needed to honour a past choice or a bounce.
+ *
+ * - bounced or complained: a tombstone with the id, status, time of the bounce or
+ *   complaint and version. The id is a one-way hash, so no address remains, yet a
+ *   later sign-up of the same address is still recognised and refused: mailing someone
+ *   who complained, or an address that bounced, harms them and the sender's reputation
+ *   (legitimate interest; the minimum needed).
+ * - unsubscribed: a tombstone likewise, as the record that the opt-out was honoured and
+ *   when; a later sign-up starts a fresh double opt-in as for any unsubscribed address.
+ * - pending, active or completed: no past opt-out to honour, so the item is deleted
+ *   entirely. Mail stops at once because the sender finds no record.
+ *
+ * A tombstone holds no address, name, consent, IP, progress or engagement; its
+ * `createdAt` is the event time and its `timeZone` 'UTC', since the record type needs
+ * both and the real ones are personal data.
+ */
+export async function eraseSubscriber(
+  deps: Pick<LifecycleDeps, 'store' | 'clock'>,
+  email: string,
+): Promise<'deleted' | 'tombstoned' | 'not-found'> {
+  const id = subscriberId(normaliseEmail(email));
+  const result = await retrying(async () => {
+    const current = await deps.store.get(id);
+    if (!current) return 'not-found' as const;
+    if (current.status === 'unsubscribed' || isSuppressed(current.status)) {
+      const eventAt =
+        (current.status === 'unsubscribed' ? current.unsubscribedAt : current.suppressedAt) ??
+        deps.clock.now().toISOString();
+      const tombstone: Subscriber = {
+        id,
+        status: current.status,
+        createdAt: eventAt,
+        timeZone: 'UTC',
+        sent: {},
+        version: current.version + 1,
+        ...(current.status === 'unsubscribed' ? { unsubscribedAt: eventAt } : { suppressedAt: eventAt }),
+      };
+      await deps.store.put(tombstone, current.version);
+      return 'tombstoned' as const;
+    }
+    await deps.store.delete(id, current.version);
+    return 'deleted' as const;
+  });
+  if (result !== 'not-found') await bump(deps.store, { [COUNTER.erased]: 1 });
+  return result;
+}
+
+async function sendConfirmation(
+  deps: Pick<LifecycleDeps, 'mailer' | 'tokens' | 'settings'>,
+  record: Subscriber,
+  now: Date,
+): Promise<void> {
+  if (!record.email || !record.optInId) throw new Error('A confirmation needs an address and an opt-in');
+  const { settings } = deps;
+  const token = deps.tokens.sign('confirm', record.id, { now, optInId: record.optInId });
+  const { subject, html, text } = renderEmail(course.confirmation.id, {
+    firstName: record.firstName ?? 'there',
+    clinicName: settings.clinicName,
+    postalAddress: settings.postalAddress,
+    siteUrl: settings.siteUrl,
+    confirmUrl: linkUrl(settings, 'confirm', token),
+  });
+  await deps.mailer.send({ to: record.email, subject, html, text, headers: {}, tags: confirmTags });
+}
+
+/** Runs one read-decide-write cycle again when it lost a conditional write. */
+async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof ConflictError) || n >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * Counters are statistics, bumped after the state change they count: a failed bump must
+ * not turn a completed sign-up or unsubscribe into an error the visitor would retry.
+ */
+async function bump(store: SubscriberStore, deltas: CounterDeltas): Promise<void> {
+  await store.increment(deltas).catch(() => undefined);
+}
+
+function pickConsent(c: SignupInput['consent']): Pick<ConsentRecord, 'ip' | 'userAgent' | 'formUrl'> {
+  return { ip: c.ip, userAgent: c.userAgent, formUrl: c.formUrl };
+}
+
+/** A random id for one opt-in, so only the latest confirmation email's link confirms. */
+function newOptInId(): string {
+  return randomBytes(16).toString('base64url');
+}
