@@ -15,8 +15,9 @@ import {
   unsubscribe,
   unsubscribeById,
 } from '../../functions/core/lifecycle.js';
-import { ConflictError, MailerRetryableError, type Subscriber } from '../../functions/core/ports.js';
+import { ConflictError, MailerRetryableError } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
+import type { Subscriber } from '../../functions/core/subscriber.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
