@@ -1,0 +1,219 @@
+/**
+ * SubscriberStore on DynamoDB: one item per subscriber (`pk = SUB#<id>`), one item for
+ * the course-wide counters (`pk = COUNTERS`), and a sparse, sharded GSI of subscribers
+ * with an email due. Keys hold only the pseudonymous id, never an address.
+ */
+import { createHash } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, type CounterDeltas, type DuePage, type SubscriberStore } from '../core/ports.js';
+import type { Subscriber } from '../core/subscriber.js';
+import { TABLE } from './table-schema.js';
+
+const SUB_PREFIX = 'SUB#';
+const COUNTERS_PK = 'COUNTERS';
+const { dueIndex } = TABLE;
+
+type Item = Record<string, unknown>;
+
+/**
+ * The due-index shard of a subscriber: a stable hash of the id modulo the shard count,
+ * so the sweep can read shards in parallel and no index partition gets hot.
+ */
+export function dueShardOf(id: string, dueShards: number): number {
+  return createHash('sha256').update(id).digest().readUInt32BE(0) % dueShards;
+}
+
+export class DynamoSubscriberStore implements SubscriberStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    readonly dueShards: number = TABLE.defaultDueShards,
+  ) {
+    if (!Number.isInteger(dueShards) || dueShards < 1)
+      throw new RangeError(`Bad due shard count: ${dueShards}`);
+  }
+
+  async get(id: string): Promise<Subscriber | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: SUB_PREFIX + id }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async put(subscriber: Subscriber, expectedVersion: number | undefined): Promise<void> {
+    const condition =
+      expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
+    await this.#conditional(
+      new PutCommand({ TableName: this.tableName, Item: this.#toItem(subscriber), ...condition }),
+    );
+  }
+
+  async delete(id: string, expectedVersion: number): Promise<void> {
+    await this.#conditional(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: SUB_PREFIX + id },
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': expectedVersion },
+      }),
+    );
+  }
+
+  async listDue(shard: number, now: Date, limit: number, cursor?: string): Promise<DuePage> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: dueIndex.name,
+        KeyConditionExpression: '#shard = :shard AND #dueAt <= :now',
+        ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
+        ExpressionAttributeValues: { ':shard': String(shard), ':now': now.toISOString() },
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
+      }),
+    );
+    return {
+      items: Items.map((item) => ({
+        id: String(item.pk).slice(SUB_PREFIX.length),
+        nextIndex: Number(item.nextIndex),
+        nextSendAt: String(item[dueIndex.sortKey]),
+      })),
+      ...(LastEvaluatedKey ? { cursor: encodeCursor(LastEvaluatedKey) } : {}),
+    };
+  }
+
+  async increment(deltas: CounterDeltas): Promise<void> {
+    const entries = Object.entries(deltas);
+    if (entries.length === 0) return;
+    // Counter names contain ':' and '-', so every one goes through a placeholder.
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    const adds = entries.map(([name, delta], i) => {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = delta;
+      return `#c${i} :c${i}`;
+    });
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: COUNTERS_PK },
+        UpdateExpression: `ADD ${adds.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async readCounters(): Promise<Record<string, number>> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: COUNTERS_PK }, ConsistentRead: true }),
+    );
+    const { pk: _pk, ...counters } = Item ?? {};
+    return Object.fromEntries(Object.entries(counters).map(([name, value]) => [name, Number(value)]));
+  }
+
+  async scan(cursor?: string): Promise<{ items: Subscriber[]; cursor?: string }> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: 'begins_with(pk, :sub)',
+        ExpressionAttributeValues: { ':sub': SUB_PREFIX },
+        ...(cursor ? { ExclusiveStartKey: decodeCursor(cursor) } : {}),
+      }),
+    );
+    return {
+      items: Items.map(fromItem),
+      ...(LastEvaluatedKey ? { cursor: encodeCursor(LastEvaluatedKey) } : {}),
+    };
+  }
+
+  /** The record plus its key and, only while an email is due, the due-index keys. */
+  #toItem(subscriber: Subscriber): Item {
+    const item: Item = { ...subscriber, pk: SUB_PREFIX + subscriber.id };
+    if (
+      subscriber.status === 'active' &&
+      subscriber.nextSendAt !== undefined &&
+      subscriber.nextIndex !== undefined
+    ) {
+      item[dueIndex.partitionKey] = String(dueShardOf(subscriber.id, this.dueShards));
+      item[dueIndex.sortKey] = subscriber.nextSendAt;
+    }
+    return item;
+  }
+
+  async #conditional(command: PutCommand | DeleteCommand): Promise<void> {
+    try {
+      // The union of command types does not narrow `send`'s overloads; each is a valid command.
+      await this.client.send(command as PutCommand);
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error).name === 'ConditionalCheckFailedException'
+      ) {
+        throw new ConflictError();
+      }
+      throw error;
+    }
+  }
+}
+
+function fromItem(item: Item): Subscriber {
+  const { pk: _pk, [dueIndex.partitionKey]: _shard, [dueIndex.sortKey]: _dueAt, ...record } = item;
+  return record as unknown as Subscriber;
+}
+
+function encodeCursor(key: Item): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Item {
+  const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new Error('Bad page cursor');
+  return key as Item;
+}
+
+/**
+ * Creates the subscriber table with the same schema as the CDK construct (TABLE), for
+ * tests and the local stack. Resolves once the table exists.
+ */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: dueIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: dueIndex.sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: dueIndex.name,
+          KeySchema: [
+            { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.projected] },
+        },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 60 }, { TableName: tableName });
+}
