@@ -1,0 +1,178 @@
+/**
+ * A local gallery of every email, filled with its sample data: the HTML at desktop and
+ * phone widths side by side, the plain-text part, subject and preheader.
+ *
+ * `npm run preview` serves it on PREVIEW_PORT (default 3100) and recompiles the MJML on
+ * every page load, so edits to `emails/` show up on refresh. The local stack can mount
+ * `createPreviewHandler()` under a path of its own.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { type EmailId, emailIds } from '../functions/core/course.js';
+import { type CompiledEmail, compiledEmails } from '../functions/core/generated/emails.js';
+import { createRenderer, type EmailRenderer } from '../functions/core/render.js';
+import { buildEmails } from './build-emails.js';
+
+export interface PreviewOptions {
+  /** Path prefix the handler is mounted under, e.g. `/preview`. @default '' */
+  readonly basePath?: string;
+  /** Recompile the MJML on each page load instead of using the last `npm run build`. @default false */
+  readonly live?: boolean;
+}
+
+interface Gallery {
+  readonly emails: Readonly<Record<string, CompiledEmail>>;
+  readonly renderer: EmailRenderer;
+}
+
+const desktopWidth = 640;
+const phoneWidth = 375;
+
+function escapeHtml(value: string): string {
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font: 15px/1.5 system-ui, sans-serif; margin: 0; padding: 24px; background: #eceae6; color: #222; }
+  h1 { font-size: 22px; margin: 0 0 16px; }
+  h2 { font-size: 18px; margin: 0; }
+  a { color: #1f5e57; }
+  nav a { margin-right: 12px; }
+  .email { background: #fff; border-radius: 8px; padding: 16px; margin: 0 0 32px; }
+  .meta { margin: 4px 0 12px; color: #555; }
+  .meta b { color: #222; }
+  .views { display: flex; gap: 16px; align-items: flex-start; overflow-x: auto; }
+  figure { margin: 0; }
+  figcaption { font-size: 13px; color: #555; margin-bottom: 4px; }
+  iframe { border: 1px solid #ccc; height: 900px; background: #fff; }
+  pre { white-space: pre-wrap; width: 560px; max-width: 100%; margin: 0; padding: 12px; height: 876px;
+        overflow: auto; border: 1px solid #ccc; background: #fafafa; font-size: 13px; }
+  .error { color: #a00; white-space: pre-wrap; }
+</style>
+</head>
+<body>
+${body}
+</body>
+</html>`;
+}
+
+function emailSection(base: string, id: string, email: CompiledEmail, text: string, subject: string): string {
+  const src = `${base}/email/${encodeURIComponent(id)}.html`;
+  return `<section class="email" id="${escapeHtml(id)}">
+  <h2><a href="${base}/email/${encodeURIComponent(id)}">${escapeHtml(id)}</a></h2>
+  <p class="meta"><b>Subject:</b> ${escapeHtml(subject)}<br><b>Preheader:</b> ${escapeHtml(email.preheader)}</p>
+  <div class="views">
+    <figure><figcaption>Desktop, ${desktopWidth} px</figcaption>
+      <iframe title="${escapeHtml(id)} at ${desktopWidth} px" src="${src}" width="${desktopWidth}"></iframe></figure>
+    <figure><figcaption>Phone, ${phoneWidth} px</figcaption>
+      <iframe title="${escapeHtml(id)} at ${phoneWidth} px" src="${src}" width="${phoneWidth}"></iframe></figure>
+    <figure><figcaption>Plain text</figcaption><pre>${escapeHtml(text)}</pre></figure>
+  </div>
+</section>`;
+}
+
+/** A Node HTTP handler serving the gallery. Unknown paths get a 404. */
+export function createPreviewHandler(
+  options: PreviewOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const base = (options.basePath ?? '').replace(/\/$/, '');
+  const built: Gallery = { emails: compiledEmails, renderer: createRenderer(compiledEmails) };
+  let latest: Gallery = built;
+
+  async function gallery(refresh: boolean): Promise<Gallery> {
+    if (!options.live || !refresh) return latest;
+    const compiled = await buildEmails();
+    const emails = Object.fromEntries(compiled.map((e) => [e.id, e]));
+    latest = { emails, renderer: createRenderer(emails) };
+    return latest;
+  }
+
+  function send(res: ServerResponse, status: number, type: string, body: string): void {
+    res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://preview.local');
+    let path = url.pathname;
+    if (base && path.startsWith(base)) path = path.slice(base.length);
+    if (path === '') path = '/';
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, 'text/plain', 'Method not allowed');
+        return;
+      }
+      if (path === '/') {
+        const { emails, renderer } = await gallery(true);
+        const nav = emailIds.map((id) => `<a href="#${id}">${id}</a>`).join('');
+        const sections = emailIds.map((id) => {
+          const rendered = renderer.render(id, renderer.sample(id));
+          return emailSection(base, id, emails[id] as CompiledEmail, rendered.text, rendered.subject);
+        });
+        send(
+          res,
+          200,
+          'text/html',
+          page('Email preview', `<h1>Email preview</h1><nav>${nav}</nav><br>${sections.join('\n')}`),
+        );
+        return;
+      }
+      const match = /^\/email\/([a-z0-9-]+)(\.html|\.txt)?$/.exec(path);
+      const id = match?.[1] as EmailId | undefined;
+      if (!match || !id || !emailIds.includes(id)) {
+        send(res, 404, 'text/plain', 'Not found');
+        return;
+      }
+      const { emails, renderer } = await gallery(!match[2]);
+      const rendered = renderer.render(id, renderer.sample(id));
+      if (match[2] === '.html') send(res, 200, 'text/html', rendered.html);
+      else if (match[2] === '.txt') send(res, 200, 'text/plain', rendered.text);
+      else {
+        const body = `<p><a href="${base}/">All emails</a></p>${emailSection(base, id, emails[id] as CompiledEmail, rendered.text, rendered.subject)}`;
+        send(res, 200, 'text/html', page(`${id}: email preview`, body));
+      }
+    } catch (error) {
+      // Shown in the page so a broken template is visible while editing.
+      const message = error instanceof Error ? error.message : String(error);
+      send(
+        res,
+        500,
+        'text/html',
+        page(
+          'Email build failed',
+          `<h1>Email build failed</h1><pre class="error">${escapeHtml(message)}</pre>`,
+        ),
+      );
+    }
+  };
+}
+
+/** An HTTP server for the gallery (not yet listening). */
+export function createPreviewServer(options: PreviewOptions = {}): Server {
+  const handler = createPreviewHandler(options);
+  return createServer((req, res) => {
+    void handler(req, res);
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const port = Number(process.env.PREVIEW_PORT ?? 3100);
+  const server = createPreviewServer({ live: true });
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    const actual = typeof address === 'object' && address ? address.port : port;
+    console.log(
+      `Email preview: http://localhost:${actual}/  (edit emails/*.mjml and refresh; Ctrl+C to stop)`,
+    );
+  });
+}
