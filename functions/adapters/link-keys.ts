@@ -1,0 +1,76 @@
+/**
+ * The link-signing keys, read from Secrets Manager through Powertools Parameters.
+ *
+ * The secret is JSON in one of two shapes:
+ *
+ * ```json
+ * { "currentKeyId": "k2", "keys": { "k1": "<old random key>", "k2": "<new random key>" } }
+ * { "currentKeyId": "k1", "k1": "<random key>" }
+ * ```
+ *
+ * The first is the general form: `currentKeyId` signs new links and every key listed
+ * verifies old ones, so a key can be rotated by adding a new one, making it current, and
+ * removing the old one once its links no longer matter. The second, flat form is what
+ * CloudFormation's generated secrets produce (a template plus one generated key); every
+ * property other than `currentKeyId` is then a key. Key ids are URL-safe (`[A-Za-z0-9_-]`,
+ * up to 32 characters); keys are random strings of at least 16 characters (32 or more
+ * recommended).
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+import type { LinkKeys } from '../core/tokens.js';
+
+/** How long a warm function reuses the keys before reading the secret again (picks up rotation). */
+export const LINK_KEYS_MAX_AGE_SECONDS = 300;
+
+const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key ids are URL-safe, 1-32 characters');
+const key = z.string().min(16, 'keys are at least 16 characters');
+
+const nested = z.strictObject({ currentKeyId: keyId, keys: z.record(keyId, key) });
+const flat = z
+  .object({ currentKeyId: keyId })
+  .catchall(key)
+  .transform(({ currentKeyId, ...keys }) => ({ currentKeyId, keys: keys as Record<string, string> }));
+
+const linkKeysSchema = z
+  .union([nested, flat])
+  .refine((k) => Object.hasOwn(k.keys, k.currentKeyId), 'currentKeyId must name one of the keys');
+
+/** The signing keys' secret did not have the expected JSON shape. */
+export class LinkKeysError extends Error {
+  override readonly name = 'LinkKeysError';
+}
+
+/**
+ * Parses the secret's JSON value into link keys. Error messages name the problem and the
+ * path only, never a key.
+ */
+export function parseLinkKeys(value: unknown): LinkKeys {
+  const parsed = linkKeysSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new LinkKeysError(`The link key secret is not valid: ${describeIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      if (issue.code === 'invalid_union') {
+        const [asNested = [], asFlat = []] = issue.errors;
+        return `as { currentKeyId, keys }: ${describeIssues(asNested)}; as { currentKeyId, <id>: <key> }: ${describeIssues(asFlat)}`;
+      }
+      return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    })
+    .join(', ');
+}
+
+/**
+ * Reads the link-signing keys. Powertools caches the secret for
+ * LINK_KEYS_MAX_AGE_SECONDS, so calling this per request costs one Secrets Manager call
+ * per five minutes per warm function.
+ */
+export async function loadLinkKeys(secretId: string): Promise<LinkKeys> {
+  const value = await getSecret(secretId, { transform: 'json', maxAge: LINK_KEYS_MAX_AGE_SECONDS });
+  return parseLinkKeys(value);
+}
