@@ -1,0 +1,350 @@
+/**
+ * The drip: a sweep finds subscribers whose next email is due and queues one send
+ * request each; the sender sends exactly that email, once, and schedules the next.
+ *
+ * The queue only carries hints. The subscriber record is the truth: `nextIndex` says
+ * which email is next, `sent` what already went out, `claim` who is sending right now.
+ * So queue messages may be duplicated, reordered, retried or lost: a duplicate is
+ * skipped by the sender, a lost one is queued again by the next sweep because the
+ * subscriber is still due.
+ */
+import { randomUUID } from 'node:crypto';
+import { composeSequenceEmail } from './compose.js';
+import { COUNTER } from './counters.js';
+import { course, type EmailId } from './course.js';
+import {
+  type Clock,
+  ConflictError,
+  type CounterDeltas,
+  type Mailer,
+  MailerPausedError,
+  MailerRejectedError,
+  MailerRetryableError,
+  type Queue,
+  type SendRequest,
+  type SubscriberStore,
+} from './ports.js';
+import { assertTransition, canTransition } from './rules.js';
+import { nextSendTime } from './schedule.js';
+import type { CourseSettings } from './settings.js';
+import type { SendClaim, Subscriber } from './subscriber.js';
+import type { LinkTokens } from './tokens.js';
+
+// ---------------------------------------------------------------------------------
+// Sweep
+
+export interface SweepDeps {
+  readonly store: SubscriberStore;
+  readonly queue: Queue;
+  readonly clock: Clock;
+}
+
+export interface SweepOptions {
+  /** Most due entries read in one run, so a run stays short; the rest wait for the next. @default 5000 */
+  readonly maxItems?: number;
+  /** Entries per index query. @default 100 */
+  readonly pageSize?: number;
+}
+
+export interface SweepResult {
+  /** Due-index entries read. */
+  readonly itemsRead: number;
+  /** Send requests queued. */
+  readonly queued: number;
+  /** True when the budget ran out before every shard was read to the end. */
+  readonly truncated: boolean;
+}
+
+export const DEFAULT_SWEEP_MAX_ITEMS = 5000;
+export const DEFAULT_SWEEP_PAGE_SIZE = 100;
+
+/**
+ * Queues one send request per subscriber whose next email is due now.
+ *
+ * Reads every shard of the due index a page at a time, all shards in each round, so a
+ * backlog in one shard cannot starve the others when the budget runs out. Two sweeps
+ * running at once only queue duplicate requests, which the sender's claim makes
+ * harmless; a subscriber whose email is being sent is out of the index meanwhile,
+ * because the claim pushes `nextSendAt` to the end of its lease.
+ */
+export async function sweep(deps: SweepDeps, opts: SweepOptions = {}): Promise<SweepResult> {
+  const maxItems = opts.maxItems ?? DEFAULT_SWEEP_MAX_ITEMS;
+  const pageSize = opts.pageSize ?? DEFAULT_SWEEP_PAGE_SIZE;
+  const now = deps.clock.now();
+  const cursors = new Map<number, string | undefined>();
+  let open = Array.from({ length: deps.store.dueShards }, (_, shard) => shard);
+  let itemsRead = 0;
+  let queued = 0;
+
+  while (open.length > 0 && itemsRead < maxItems) {
+    const share = Math.max(1, Math.min(pageSize, Math.floor((maxItems - itemsRead) / open.length)));
+    const shards = open.slice(0, maxItems - itemsRead);
+    const pages = await Promise.all(
+      shards.map(async (shard) => {
+        const page = await deps.store.listDue(shard, now, share, cursors.get(shard));
+        const requests = page.items.flatMap((item): SendRequest[] => {
+          const email = course.sequence[item.nextIndex];
+          return email ? [{ subscriberId: item.id, emailId: email.id }] : [];
+        });
+        if (requests.length > 0) await deps.queue.enqueue(requests);
+        return { shard, read: page.items.length, queued: requests.length, cursor: page.cursor };
+      }),
+    );
+    const unread = open.slice(shards.length);
+    open = [...pages.filter((p) => p.cursor !== undefined).map((p) => p.shard), ...unread];
+    for (const page of pages) {
+      itemsRead += page.read;
+      queued += page.queued;
+      cursors.set(page.shard, page.cursor);
+    }
+  }
+  return { itemsRead, queued, truncated: open.length > 0 };
+}
+
+// ---------------------------------------------------------------------------------
+// Send
+
+export interface SendDeps {
+  readonly store: SubscriberStore;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  readonly tokens: LinkTokens;
+  readonly settings: CourseSettings;
+  /**
+   * How long a claim holds. Must exceed the longest a send can take (the SES client's
+   * timeout), or a second sender could take over a send still in flight. @default 300
+   */
+  readonly leaseSeconds?: number;
+}
+
+/**
+ * What `sendNext` did with a request:
+ * - `sent`: sent and recorded; the next email is scheduled (or the course completed).
+ * - `sent-unrecorded`: sent, but the record changed under us (an unsubscribe, a bounce,
+ *   or a takeover after the lease ran out) and no longer holds our claim.
+ * - `rejected`: SES refused the address for good; the subscriber is now bounced.
+ * - the rest are skips, nothing sent: `not-found`, `not-active`, `already-sent`,
+ *   `out-of-order` (the request is for another email than the next one), `not-due`,
+ *   `claimed-elsewhere` (another sender holds an unexpired claim), `conflict` (the
+ *   record changed between read and claim; the next sweep queues it again if still due).
+ */
+export type SendOutcome =
+  | 'sent'
+  | 'sent-unrecorded'
+  | 'rejected'
+  | 'not-found'
+  | 'not-active'
+  | 'already-sent'
+  | 'out-of-order'
+  | 'not-due'
+  | 'claimed-elsewhere'
+  | 'conflict';
+
+export const DEFAULT_LEASE_SECONDS = 300;
+
+/**
+ * Sends the email a request names, if and only if it is still this subscriber's next
+ * email, it is due, and nobody else is sending it.
+ *
+ * Steps, each a single-item conditional write on the record's version:
+ * 1. read the record (strongly consistent) and skip unless active, due, the request's
+ *    email is the one at `nextIndex`, not in `sent`, and not under someone else's
+ *    unexpired claim;
+ * 2. claim: `claim = { emailId, until: now + lease, token }`, and `nextSendAt = until`
+ *    so overlapping sweeps leave it alone during the lease; losing this write means
+ *    another writer got there first, so nothing is sent;
+ * 3. send through the mailer;
+ * 4. record, in one write that only succeeds while our claim is in place (the version
+ *    check): `sent[emailId] = { sentAt, messageId }`, claim cleared, and either the next
+ *    email scheduled at the send hour in the subscriber's zone, or the subscriber
+ *    completed (no `nextSendAt`, so out of the due index);
+ * 5. bump the course counters (`sent:<id>`, and `completed`).
+ *
+ * Cost per email sent: 1 read and 3 writes (get, claim, record, counter). A write to
+ * the same record during the send (a mail event, say) costs one more read and one more
+ * record write; a retryable failure costs one write to release the claim.
+ *
+ * Failures:
+ * - MailerRetryableError (throttling, SES 5xx): the claim is released so a retry may
+ *   proceed at once, and the error is rethrown so the queue delivers the request again.
+ * - MailerRejectedError: the subscriber becomes bounced (suppressed for good); returns
+ *   `rejected`.
+ * - MailerPausedError: the claim is released and the error rethrown; the handler stops
+ *   the batch.
+ * - anything else: the outcome is unknown (SES may have accepted the email), so the
+ *   claim is kept and the error rethrown. Nobody sends that email again until the
+ *   lease lapses.
+ *
+ * The only duplicate this allows: SES accepted the email and the process died (or the
+ * store failed) before the record write. Once the lease lapses, the next sweep queues the
+ * subscriber again and another sender takes the claim over and sends the email again.
+ */
+export async function sendNext(deps: SendDeps, request: SendRequest): Promise<SendOutcome> {
+  const { store, clock } = deps;
+  const current = await store.get(request.subscriberId);
+  const now = clock.now();
+  const skip = whySkip(current, request.emailId, now);
+  if (skip) return skip;
+  const subscriber = current as Subscriber;
+  const emailId = request.emailId as EmailId;
+
+  // Compose before claiming, so a rendering error leaves the record untouched.
+  const email = composeSequenceEmail({
+    subscriber,
+    emailId,
+    settings: deps.settings,
+    tokens: deps.tokens,
+    now,
+  });
+
+  const leaseMs = (deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  const claim: SendClaim = {
+    emailId,
+    until: new Date(now.getTime() + leaseMs).toISOString(),
+    token: randomUUID(),
+  };
+  const claimed: Subscriber = {
+    ...subscriber,
+    claim,
+    nextSendAt: claim.until,
+    version: subscriber.version + 1,
+  };
+  try {
+    await store.put(claimed, subscriber.version);
+  } catch (error) {
+    if (error instanceof ConflictError) return 'conflict';
+    throw error;
+  }
+
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.mailer.send(email));
+  } catch (error) {
+    if (error instanceof MailerRejectedError) {
+      await suppressRejected(deps, claimed);
+      return 'rejected';
+    }
+    if (error instanceof MailerRetryableError || error instanceof MailerPausedError) {
+      await releaseClaim(store, claimed, subscriber.nextSendAt as string);
+    }
+    throw error;
+  }
+
+  const sentAt = clock.now();
+  const completed = await recordSent(deps, claimed, messageId, sentAt);
+  if (completed === undefined) return 'sent-unrecorded';
+  await bump(store, { [COUNTER.sent(emailId)]: 1, ...(completed ? { [COUNTER.completed]: 1 } : {}) });
+  return 'sent';
+}
+
+function whySkip(current: Subscriber | undefined, emailId: string, now: Date): SendOutcome | undefined {
+  if (!current) return 'not-found';
+  if (current.status !== 'active' || !current.email || current.nextIndex === undefined) return 'not-active';
+  if (Object.hasOwn(current.sent, emailId)) return 'already-sent';
+  if (course.sequence[current.nextIndex]?.id !== emailId) return 'out-of-order';
+  if (current.claim && Date.parse(current.claim.until) > now.getTime()) return 'claimed-elsewhere';
+  if (current.nextSendAt === undefined || Date.parse(current.nextSendAt) > now.getTime()) return 'not-due';
+  return undefined;
+}
+
+/** The record after a send: sent noted, claim gone, next email scheduled or the course completed. */
+function afterSend(
+  record: Subscriber,
+  emailId: string,
+  messageId: string,
+  sentAt: Date,
+  settings: CourseSettings,
+) {
+  const { claim: _claim, nextSendAt: _due, nextIndex: index = 0, ...rest } = record;
+  const sent = { ...record.sent, [emailId]: { sentAt: sentAt.toISOString(), messageId } };
+  const nextEmail = course.sequence[index + 1];
+  if (record.status !== 'active') {
+    return { next: { ...rest, sent, version: record.version + 1 } satisfies Subscriber, completed: false };
+  }
+  if (nextEmail) {
+    const due = nextSendTime(sentAt, nextEmail.delayDays, settings.sendHour, record.timeZone);
+    const next: Subscriber = {
+      ...rest,
+      sent,
+      nextIndex: index + 1,
+      nextSendAt: due.toISOString(),
+      version: record.version + 1,
+    };
+    return { next, completed: false };
+  }
+  assertTransition(record.status, 'completed');
+  const next: Subscriber = {
+    ...rest,
+    sent,
+    status: 'completed',
+    completedAt: sentAt.toISOString(),
+    version: record.version + 1,
+  };
+  return { next, completed: true };
+}
+
+/**
+ * Writes the record of a send while our claim holds. Returns whether the course is now
+ * completed, or undefined when the claim is no longer ours (nothing written).
+ */
+async function recordSent(
+  deps: SendDeps,
+  claimed: Subscriber,
+  messageId: string,
+  sentAt: Date,
+): Promise<boolean | undefined> {
+  const token = claimed.claim?.token;
+  const emailId = claimed.claim?.emailId as string;
+  let base: Subscriber | undefined = claimed;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (!base || base.claim?.token !== token) return undefined;
+    const { next, completed } = afterSend(base, emailId, messageId, sentAt, deps.settings);
+    try {
+      await deps.store.put(next, base.version);
+      return completed;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+    // Someone wrote meanwhile (a mail event, an unsubscribe): decide again on what is stored now.
+    base = await deps.store.get(claimed.id);
+  }
+  return undefined;
+}
+
+/** Gives the claim back after a definite failure, so the retry need not wait for the lease. */
+async function releaseClaim(store: SubscriberStore, claimed: Subscriber, dueAt: string): Promise<void> {
+  const { claim: _claim, ...rest } = claimed;
+  // Best effort: if this write fails, the lease simply runs out.
+  await store
+    .put({ ...rest, nextSendAt: dueAt, version: claimed.version + 1 }, claimed.version)
+    .catch(() => undefined);
+}
+
+/** SES refused the address for good: suppress it as a bounce. */
+async function suppressRejected(deps: SendDeps, claimed: Subscriber): Promise<void> {
+  let record: Subscriber | undefined = claimed;
+  for (let attempt = 1; attempt <= 3 && record; attempt++) {
+    // An unsubscribed record stays as it is (the rules allow it no other way but a new opt-in).
+    if (record.status === 'bounced' || !canTransition(record.status, 'bounced')) return;
+    const { claim: _c, nextSendAt: _s, nextIndex: _i, ...rest } = record;
+    const next: Subscriber = {
+      ...rest,
+      status: 'bounced',
+      suppressedAt: deps.clock.now().toISOString(),
+      version: record.version + 1,
+    };
+    try {
+      await deps.store.put(next, record.version);
+      await bump(deps.store, { [COUNTER.bounced]: 1 });
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+    record = await deps.store.get(claimed.id);
+  }
+}
+
+/** Counters are statistics: a failed bump must not fail a send that is already recorded. */
+async function bump(store: SubscriberStore, deltas: CounterDeltas): Promise<void> {
+  await store.increment(deltas).catch(() => undefined);
+}
