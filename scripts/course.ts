@@ -1,0 +1,27 @@
+/**
+ * `npm run course -- <command>`: the course owner's command line. Run with `--help` for
+ * the commands; everything lives in scripts/course/.
+ */
+import { createInterface } from 'node:readline/promises';
+import { main } from './course/cli.js';
+import { createContext } from './course/wiring.js';
+
+/** Asks on the terminal; only offered when someone is there to answer. */
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+// The SDK warns on every run that releases after January 2027 will need Node 22; the
+// owner can do nothing about it mid-command, and it would bury the command's own output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const io = { out: process.stdout, err: process.stderr, env: process.env };
+process.exitCode = await main(process.argv.slice(2), {
+  ...io,
+  context: (target) => createContext(target, { ...io, ...(process.stdin.isTTY ? { confirm } : {}) }),
+});

@@ -1,0 +1,22 @@
+/** Checking command-line values before anything connects: a bad one is a usage error (exit 2). */
+import { z } from 'zod';
+import { type EmailId, emailIds } from '../../functions/core/course.js';
+import { normaliseEmail } from '../../functions/core/identity.js';
+import { UsageError } from './errors.js';
+
+const emailSchema = z.email();
+
+/** Normalises the address the way sign-up does; a malformed one is a usage error. */
+export function parseAddress(raw: string, command: string): string {
+  const email = normaliseEmail(raw);
+  if (!emailSchema.safeParse(email).success) {
+    throw new UsageError(`"${raw}" is not a valid email address`, command);
+  }
+  return email;
+}
+
+/** Checks an email id against the course; an unknown one lists the valid ids. */
+export function parseEmailId(raw: string, command: string): EmailId {
+  if ((emailIds as readonly string[]).includes(raw)) return raw as EmailId;
+  throw new UsageError(`Unknown email id "${raw}". Valid ids: ${emailIds.join(', ')}`, command);
+}

@@ -1,0 +1,33 @@
+/**
+ * What every command runs against. The CLI entry builds one from the target (local
+ * stack or a deployed one); tests build one around dynalite and a recording mailer.
+ */
+import type { Clock, Mailer, SubscriberStore } from '../../functions/core/ports.js';
+import type { CourseSettings } from '../../functions/core/settings.js';
+import type { LinkTokens } from '../../functions/core/tokens.js';
+
+/** Where a command writes: process.stdout / process.stderr, or a test buffer. */
+export interface Output {
+  write(chunk: string): unknown;
+  /** True when a person is watching (progress bars redraw in place only then). */
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export interface CourseContext {
+  readonly store: SubscriberStore;
+  readonly mailer: Mailer;
+  readonly settings: CourseSettings;
+  readonly clock: Clock;
+  readonly out: Output;
+  readonly err: Output;
+  /** Names what the commands talk to, e.g. "local stack (DynamoDB http://localhost:8000)". */
+  readonly target: string;
+  /** Link-signing keys for confirmation links, loaded only by the commands that need them. */
+  readonly linkTokens: () => Promise<LinkTokens>;
+  /** Asks a yes/no question on the terminal; absent when nobody can answer. */
+  readonly confirm?: (question: string) => Promise<boolean>;
+}
+
+/** A system clock for real runs. */
+export const systemClock: Clock = { now: () => new Date() };
