@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { build as esbuild } from 'esbuild';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emailIds } from '../../functions/core/course.js';
+import { buildEmails, EmailBuildError, maxHtmlBytes } from '../../scripts/build-emails.js';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'emails-'));
+  await cp(join(root, 'emails'), dir, { recursive: true });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function edit(file: string, from: string | RegExp, to: string): Promise<void> {
+  const path = join(dir, file);
+  const source = await readFile(path, 'utf8');
+  const changed = source.replace(from, to);
+  expect(changed).not.toBe(source);
+  await writeFile(path, changed);
+}
+
+describe('email build', () => {
+  it('compiles every email in the course with strict validation and no MJML errors', async () => {
+    const compiled = await buildEmails();
+
+    expect(compiled.map((e) => e.id)).toEqual([...emailIds]);
+    for (const email of compiled) {
+      expect(email.html).toMatch(/^<!doctype html>/i);
+      expect(email.htmlBytes).toBeLessThan(maxHtmlBytes);
+      expect(email.text.length).toBeGreaterThan(200);
+    }
+  });
+
+  it('fails on invalid MJML, naming the file and the problem', async () => {
+    await edit('lesson-2.mjml', '<mj-text mj-class="label">', '</mj-column><mj-text mj-class="label">');
+
+    const error = await buildEmails({ dir }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EmailBuildError);
+    expect((error as Error).message).toMatch(/lesson-2\.mjml: MJML is invalid/);
+  });
+
+  it('fails on a component in the wrong place, which mjml alone would only warn about', async () => {
+    await edit('lesson-3.mjml', /<mj-column>/, '<mj-text>stray</mj-text><mj-column>');
+
+    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-3\.mjml: MJML is invalid:[\s\S]*mj-text/);
+  });
+
+  it('fails when a partial is missing instead of silently leaving it out', async () => {
+    await rm(join(dir, 'partials/footer-legal.mjml'));
+
+    await expect(buildEmails({ dir })).rejects.toThrow(/footer-legal\.mjml" not found/);
+  });
+
+  it('fails when a template has no id in the course, or an id has no template', async () => {
+    await writeFile(join(dir, 'lesson-6.mjml'), '<mjml lang="en"><mj-body></mj-body></mjml>');
+    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-6\.mjml: not an email id/);
+
+    await rm(join(dir, 'lesson-6.mjml'));
+    await rm(join(dir, 'lesson-4.mjml'));
+    await expect(buildEmails({ dir })).rejects.toThrow(/No template for lesson-4\.mjml/);
+  });
+
+  it('fails on a placeholder the catalog does not declare', async () => {
+    await edit('lesson-1.mjml', 'Hi {{firstName}},', 'Hi {{firstName}} {{lastName}},');
+
+    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-1\.mjml: uses \{\{lastName\}\}/);
+  });
+
+  it('fails on a malformed placeholder', async () => {
+    await edit('lesson-1.mjml', 'Hi {{firstName}},', 'Hi {{ firstName }},');
+
+    await expect(buildEmails({ dir })).rejects.toThrow(/malformed placeholder/);
+  });
+
+  it('fails when a declared variable is never used', async () => {
+    const confirm = { id: 'confirm', subject: 'Confirm', preheader: 'One click' };
+    const catalog = {
+      confirm: ['firstName', 'clinicName', 'postalAddress', 'siteUrl', 'confirmUrl', 'unsubscribeUrl'],
+    };
+    for (const file of await readdir(dir))
+      if (file.endsWith('.mjml') && file !== 'confirm.mjml') await rm(join(dir, file));
+
+    await expect(buildEmails({ dir, emails: [confirm], catalog })).rejects.toThrow(
+      /confirm\.mjml: declares unsubscribeUrl but never uses it/,
+    );
+  });
+
+  it('refuses a text variable inside a link, which could become a javascript: URL', async () => {
+    await edit('lesson-1.mjml', 'Hi {{firstName}},', 'Hi <a href="{{firstName}}">you</a>,');
+
+    await expect(buildEmails({ dir })).rejects.toThrow(
+      /href="\{\{firstName\}\}" must be exactly one URL variable/,
+    );
+  });
+
+  it('exits non-zero with a clear message from the command line', async () => {
+    await edit('confirm.mjml', '<mj-button', '<mj-buton');
+
+    const result = await run(tsx, ['scripts/build-emails.ts', '--dir', dir, '--out', join(dir, 'out.ts')], {
+      cwd: root,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Email build failed: .*confirm\.mjml: MJML is invalid/);
+  });
+
+  it('writes a generated module with every email from the command line', async () => {
+    const out = join(dir, 'out.ts');
+
+    await run(tsx, ['scripts/build-emails.ts', '--dir', dir, '--out', out], { cwd: root });
+
+    const source = await readFile(out, 'utf8');
+    for (const id of emailIds) expect(source).toContain(`"${id}": {`);
+    expect(source).not.toMatch(/from '(mjml|html-to-text)/);
+  });
+});
+
+describe('run-time code', () => {
+  it('never imports mjml or html-to-text under functions/', async () => {
+    const files = (await readdir(join(root, 'functions'), { recursive: true })).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    for (const file of files) {
+      const source = await readFile(join(root, 'functions', file), 'utf8');
+      expect(source, relative(root, file)).not.toMatch(/(from|import|require\()\s*['"](mjml|html-to-text)/);
+    }
+  });
+
+  it('bundles the renderer without mjml, small enough for a Lambda', async () => {
+    const result = await esbuild({
+      entryPoints: [join(root, 'functions/core/render.ts')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0]?.text ?? '';
+
+    expect(code).not.toMatch(/mjml-core|html-to-text|htmlparser2/);
+    expect(code.length).toBeLessThan(300 * 1024);
+  });
+});

@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { course, type EmailId } from '../../functions/core/course.js';
+import { renderEmail, sampleVariables } from '../../functions/core/render.js';
+
+function textOf(id: EmailId): string {
+  return renderEmail(id, sampleVariables(id)).text.replace(/\s+/g, ' ');
+}
+
+function htmlOf(id: EmailId): string {
+  return renderEmail(id, sampleVariables(id)).html;
+}
+
+function words(text: string): string[] {
+  return (
+    text
+      .toLowerCase()
+      .replaceAll('’', "'")
+      .replace(/\(https?:\/\/[^)]*\)/g, ' ')
+      .match(/[a-z0-9][a-z0-9'’-]*/g) ?? []
+  );
+}
+
+/** What each lesson must teach: terms from the source article, checked case-insensitively. */
+const keyFacts: Record<string, readonly string[]> = {
+  'lesson-1': [
+    'quadriceps',
+    'kneecap',
+    'walk',
+    'squat',
+    'stairs',
+    'iliotibial band',
+    'connective tissue',
+    'cannot be stretched',
+    'TFL',
+    'tensor fasciae latae',
+    'outside of the knee',
+    'bursitis',
+    'arthritis',
+    "Baker's cyst",
+    'Osgood-Schlatter',
+    'doctor',
+  ],
+  'lesson-2': [
+    'hips',
+    'body weight',
+    'psoas',
+    'iliacus',
+    'valgus',
+    'varus',
+    'ligament',
+    'feet',
+    'ankles',
+    'shoe wear',
+    'weight is spread unevenly',
+  ],
+  'lesson-3': [
+    'foam roller',
+    'quads',
+    'body weight',
+    'slowly',
+    'tender spot',
+    'pause',
+    'how long',
+    '1–2 minutes per leg',
+    'never roll the ITB',
+    'knee joint',
+    'bone',
+    'sharp',
+    'stop',
+  ],
+  'lesson-4': [
+    'TFL',
+    'golf ball',
+    'trigger point ball',
+    'knot',
+    'hold the pressure',
+    'breathe',
+    'release',
+    'bruises',
+    'veins',
+    'numbness',
+    'gentle',
+  ],
+  'lesson-5': [
+    'swelling',
+    'locking',
+    'giving way',
+    'bear weight',
+    'fever',
+    'hot, red',
+    'injury',
+    'fall',
+    'doctor',
+    'remedial massage',
+    'chiropractic',
+    'craniosacral',
+    'gentle',
+    'emotional',
+    'book an appointment',
+    'Riverside Massage & Bodywork',
+  ],
+};
+
+describe('lessons', () => {
+  it.each(Object.entries(keyFacts))('%s teaches its key facts', (id, terms) => {
+    const text = textOf(id as EmailId).toLowerCase();
+    const missing = terms.filter((term) => !text.includes(term.toLowerCase()));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(course.sequence.map((e) => e.id).filter((id) => id.startsWith('lesson-')))(
+    '%s is 300 to 700 words long',
+    (id) => {
+      const count = words(textOf(id)).length;
+      expect(count).toBeGreaterThanOrEqual(300);
+      expect(count).toBeLessThanOrEqual(700);
+    },
+  );
+
+  it.each(['lesson-1', 'lesson-2', 'lesson-3', 'lesson-4', 'lesson-5'] as const)(
+    '%s gives one clear "Try this today" step',
+    (id) => {
+      expect(textOf(id).match(/Try this today:/g)).toHaveLength(1);
+    },
+  );
+
+  it.each(['lesson-1', 'lesson-2', 'lesson-3', 'lesson-4', 'lesson-5'] as const)(
+    '%s says which lesson it is and what it covers',
+    (id) => {
+      const n = id.slice(-1);
+      expect(textOf(id)).toContain(`Lesson ${n} of 5`);
+    },
+  );
+
+  it('invites readers to book, linking to the clinic site', () => {
+    expect(htmlOf('lesson-5')).toMatch(
+      /<a\s+href="https:\/\/clinic\.example"[^>]*>\s*Book an appointment\s*<\/a>/,
+    );
+  });
+});
+
+describe('confirmation email', () => {
+  const text = textOf('confirm');
+
+  it('says what to expect: five lessons every two days, a recap, unsubscribe any time', () => {
+    expect(text).toContain('Five short lessons, one every two days');
+    expect(text).toContain('recap');
+    expect(text).toMatch(/unsubscribe at any time/i);
+  });
+
+  it('has a single button to the confirmation link', () => {
+    const html = htmlOf('confirm');
+    expect(html.match(/href="http:\/\/localhost:3000\/confirm\?token=sample-confirm-token"/g)).toHaveLength(
+      1,
+    );
+    expect(text).toContain(
+      'Yes, send me the course (http://localhost:3000/confirm?token=sample-confirm-token)',
+    );
+  });
+});
+
+describe('closing email', () => {
+  const text = textOf('complete');
+
+  it('recaps all five lessons', () => {
+    for (const topic of ['Causes.', 'Alignment.', 'Foam rolling.', 'Trigger points.', 'Getting help.']) {
+      expect(text).toContain(topic);
+    }
+    for (const term of [
+      'iliotibial band',
+      'psoas',
+      'valgus',
+      'never roll the ITB',
+      'golf ball',
+      'craniosacral',
+    ]) {
+      expect(text.toLowerCase()).toContain(term.toLowerCase());
+    }
+  });
+
+  it('says where to go next: keep practising, or book', () => {
+    expect(text).toContain('Keep practising.');
+    expect(text).toContain('Book an appointment (https://clinic.example)');
+    expect(text).toContain('last email of the course');
+  });
+});
+
+describe('originality', () => {
+  const article = readFileSync(join(import.meta.dirname, '../fixtures/knee-pain-article.txt'), 'utf8');
+  // The course title is the one phrase shared on purpose.
+  const title = words(course.title).join(' ');
+  const articleWords = words(article);
+  const shingle = 6;
+  const articleRuns = new Set<string>();
+  for (let i = 0; i + shingle <= articleWords.length; i++) {
+    articleRuns.add(articleWords.slice(i, i + shingle).join(' '));
+  }
+
+  it.each(['confirm', ...course.sequence.map((e) => e.id)] as EmailId[])(
+    '%s is written in its own words, never copying a run of six words from the source article',
+    (id) => {
+      const text = words(textOf(id)).join(' ').replaceAll(title, ' ');
+      const own = text.split(' ').filter(Boolean);
+      const copied: string[] = [];
+      for (let i = 0; i + shingle <= own.length; i++) {
+        const run = own.slice(i, i + shingle).join(' ');
+        if (articleRuns.has(run)) copied.push(run);
+      }
+      expect(copied).toEqual([]);
+    },
+  );
+});
