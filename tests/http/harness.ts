@@ -1,0 +1,82 @@
+/**
+ * The API wired to in-memory fakes, with helpers to read what a test needs from the
+ * responses and the emails.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { expect } from 'vitest';
+import type { Clock, SubscriberStore } from '../../functions/core/ports.js';
+import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
+import { LinkTokens } from '../../functions/core/tokens.js';
+import { type ApiLogger, createApi } from '../../functions/http/api.js';
+import type { HttpResponse } from '../../functions/http/response.js';
+import { MemoryQueue } from '../support/memory-queue.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { RecordingMailer } from '../support/recording-mailer.js';
+
+export const testKeys = { currentKeyId: 'k1', keys: { k1: 'test-link-key-0123456789abcdef' } };
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  constructor(public current = new Date('2026-12-01T09:30:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface TestApiOptions {
+  settings?: Partial<CourseSettings>;
+  store?: SubscriberStore;
+}
+
+/** The API with a memory store, recording mailer, memory queue and a manual clock. */
+export function testApi(options: TestApiOptions = {}) {
+  const store = options.store ?? new MemoryStore();
+  const mailer = new RecordingMailer();
+  const queue = new MemoryQueue();
+  const clock = new ManualClock();
+  const tokens = new LinkTokens(testKeys);
+  const settings: CourseSettings = {
+    ...sampleSettings,
+    publicBaseUrl: 'https://signup.clinic.example',
+    ...options.settings,
+  };
+  const logs: LogLine[] = [];
+  const log: ApiLogger = {
+    info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
+    warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
+    error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
+  };
+  const handler = createApi({ store, mailer, queue, clock, tokens, settings, log });
+  const call = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+    const response = (await handler(event)) as HttpResponse;
+    expect(response.statusCode, `${event.requestContext.http.method} ${event.rawPath}`).toBeLessThan(500);
+    return response;
+  };
+  return { store, mailer, queue, clock, tokens, settings, logs, handler, call };
+}
+
+export type TestApi = ReturnType<typeof testApi>;
+
+/** The token of the confirm link in the latest confirmation email to `address`. */
+export function confirmTokenFrom(mailer: RecordingMailer, address: string): string {
+  const email = mailer.to(address).at(-1);
+  if (!email) throw new Error(`No email was sent to ${address}`);
+  const match = /\/confirm\?token=([A-Za-z0-9._~%-]+)/.exec(email.text);
+  if (!match?.[1]) throw new Error('The email has no confirm link');
+  return decodeURIComponent(match[1]);
+}
+
+/** A snapshot of everything stored, to compare before and after a request. */
+export async function storeSnapshot(store: SubscriberStore): Promise<string> {
+  const { items } = await store.scan();
+  return JSON.stringify({ items, counters: await store.readCounters() });
+}

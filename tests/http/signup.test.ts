@@ -1,0 +1,320 @@
+import { describe, expect, it } from 'vitest';
+import { course } from '../../functions/core/course.js';
+import { subscriberId } from '../../functions/core/identity.js';
+import { MailerRejectedError, MailerRetryableError } from '../../functions/core/ports.js';
+import type { Subscriber } from '../../functions/core/subscriber.js';
+import { SIGNUP_ACCEPTED_MESSAGE } from '../../functions/http/api.js';
+import type { HttpResponse } from '../../functions/http/response.js';
+import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
+import { confirmTokenFrom, storeSnapshot, type TestApi, testApi } from './harness.js';
+
+const ADDRESS = 'ann.smith@example.com';
+
+describe('form sign-up', () => {
+  it('redirects to /check-inbox with 303 and sends one confirmation email', async () => {
+    const t = testApi();
+
+    const response = await t.call(formPost('/subscribe', { email: ADDRESS, firstName: 'Ann' }));
+
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/check-inbox');
+    expect(t.mailer.sent).toHaveLength(1);
+    expect(t.mailer.sent[0]?.to).toBe(ADDRESS);
+    expect(t.mailer.sent[0]?.subject).toBe(course.confirmation.subject);
+    expect(t.mailer.sent[0]?.text).toContain('https://signup.clinic.example/confirm?token=');
+  });
+
+  it('records consent: time, IP, user agent, form URL without its query, and the consent text version', async () => {
+    const t = testApi();
+
+    await t.call(
+      formPost(
+        '/subscribe',
+        {
+          email: ' Ann.Smith@Example.com ',
+          firstName: 'Ann',
+          timeZone: 'America/New_York',
+          source: 'https://clinic.example/knee-course?email=ann.smith%40example.com#form',
+        },
+        { sourceIp: '198.51.100.23', userAgent: 'TestBrowser/1.0' },
+      ),
+    );
+
+    const stored = await t.store.get(subscriberId(ADDRESS));
+    expect(stored).toMatchObject({
+      email: ADDRESS,
+      firstName: 'Ann',
+      timeZone: 'America/New_York',
+      status: 'pending',
+      consent: {
+        at: t.clock.now().toISOString(),
+        ip: '198.51.100.23',
+        userAgent: 'TestBrowser/1.0',
+        formUrl: 'https://clinic.example/knee-course',
+        textVersion: course.consentTextVersion,
+      },
+    });
+  });
+
+  it('takes the form URL from the Referer, then the Origin, when the form has no source field', async () => {
+    const t = testApi();
+    await t.call(
+      formPost(
+        '/subscribe',
+        { email: 'a@example.com' },
+        { headers: { referer: 'https://clinic.example/blog/knees?x=1' } },
+      ),
+    );
+    await t.call(
+      formPost('/subscribe', { email: 'b@example.com' }, { headers: { origin: 'https://clinic.example' } }),
+    );
+    await t.call(formPost('/subscribe', { email: 'c@example.com', source: 'javascript:alert(1)' }));
+
+    expect((await t.store.get(subscriberId('a@example.com')))?.consent?.formUrl).toBe(
+      'https://clinic.example/blog/knees',
+    );
+    expect((await t.store.get(subscriberId('b@example.com')))?.consent?.formUrl).toBe(
+      'https://clinic.example/',
+    );
+    expect((await t.store.get(subscriberId('c@example.com')))?.consent?.formUrl).toBe('unknown');
+  });
+
+  it('truncates an overlong form URL and user agent', async () => {
+    const t = testApi();
+    await t.call(
+      formPost(
+        '/subscribe',
+        { email: ADDRESS, source: `https://clinic.example/${'p'.repeat(2000)}` },
+        { userAgent: `Agent/${'x'.repeat(2000)}` },
+      ),
+    );
+    const consent = (await t.store.get(subscriberId(ADDRESS)))?.consent;
+    expect(consent?.formUrl.length).toBe(512);
+    expect(consent?.userAgent.length).toBe(512);
+  });
+
+  it('accepts a base64-encoded form body, as API Gateway sometimes sends it', async () => {
+    const t = testApi();
+    const event = httpEvent({
+      method: 'POST',
+      path: '/subscribe',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body: new URLSearchParams({ email: ADDRESS, firstName: 'Zoë' }).toString(),
+      base64: true,
+    });
+
+    const response = await t.call(event);
+
+    expect(response.statusCode).toBe(303);
+    expect((await t.store.get(subscriberId(ADDRESS)))?.firstName).toBe('Zoë');
+  });
+
+  it('records the browser time zone the form sends', async () => {
+    const t = testApi();
+    await t.call(formPost('/subscribe', { email: ADDRESS, timeZone: 'Pacific/Auckland' }));
+    expect((await t.store.get(subscriberId(ADDRESS)))?.timeZone).toBe('Pacific/Auckland');
+  });
+});
+
+describe('JSON sign-up', () => {
+  it('answers 202 with ok and a message', async () => {
+    const t = testApi();
+
+    const response = await t.call(
+      jsonPost('/subscribe', { email: ADDRESS, firstName: 'Ann', timeZone: 'UTC' }),
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(response.body)).toEqual({ ok: true, message: SIGNUP_ACCEPTED_MESSAGE });
+    expect(t.mailer.sent).toHaveLength(1);
+  });
+});
+
+describe('CORS', () => {
+  const allowed = 'https://clinic.example';
+
+  it('answers a preflight from an allowed origin with 204 and the CORS headers', async () => {
+    const t = testApi();
+    const response = await t.call(
+      httpEvent({
+        method: 'OPTIONS',
+        path: '/subscribe',
+        headers: {
+          origin: allowed,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      }),
+    );
+
+    expect(response.statusCode).toBe(204);
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': allowed,
+      'access-control-allow-methods': expect.stringContaining('POST'),
+      'access-control-allow-headers': expect.stringContaining('content-type'),
+      vary: 'Origin',
+    });
+    expect(response.body).toBe('');
+  });
+
+  it('gives a preflight from any other origin no CORS headers', async () => {
+    const t = testApi();
+    const response = await t.call(
+      httpEvent({
+        method: 'OPTIONS',
+        path: '/subscribe',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      }),
+    );
+
+    expect(response.statusCode).toBe(204);
+    expect(Object.keys(response.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('allows an allowed origin to read the JSON answer, and no other origin', async () => {
+    const t = testApi();
+    const ok = await t.call(jsonPost('/subscribe', { email: ADDRESS }, { headers: { origin: allowed } }));
+    const other = await t.call(
+      jsonPost('/subscribe', { email: 'b@example.com' }, { headers: { origin: 'https://evil.example' } }),
+    );
+
+    expect(ok.headers['access-control-allow-origin']).toBe(allowed);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('lets an allowed origin read a validation error too', async () => {
+    const t = testApi();
+    const response = await t.call(
+      jsonPost('/subscribe', { email: 'nope' }, { headers: { origin: allowed } }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['access-control-allow-origin']).toBe(allowed);
+  });
+});
+
+/** Puts an address into each state the way a visitor would get it there (or SES, for suppressed). */
+async function addressIn(t: TestApi, state: string, address: string): Promise<void> {
+  if (state === 'new') return;
+  await t.call(formPost('/subscribe', { email: address }));
+  if (state === 'pending') return;
+  const confirmToken = confirmTokenFrom(t.mailer, address);
+  await t.call(formPost('/confirm', { token: confirmToken }));
+  if (state === 'active') return;
+  const id = subscriberId(address);
+  if (state === 'unsubscribed') {
+    const token = t.tokens.sign('unsubscribe', id, { now: t.clock.now() });
+    await t.call(formPost('/unsubscribe', { token }));
+    return;
+  }
+  const record = (await t.store.get(id)) as Subscriber;
+  await t.store.put(
+    { ...record, status: 'bounced', suppressedAt: t.clock.now().toISOString(), version: record.version + 1 },
+    record.version,
+  );
+}
+
+const states = ['new', 'pending', 'active', 'unsubscribed', 'suppressed'] as const;
+
+describe('no address enumeration', () => {
+  it('gives the same form answer for new, pending, active, unsubscribed and suppressed addresses', async () => {
+    const t = testApi();
+    const answers: Record<string, HttpResponse> = {};
+    for (const state of states) {
+      const address = `${state}@example.com`;
+      await addressIn(t, state, address);
+      answers[state] = await t.call(
+        formPost('/subscribe', { email: address }, { headers: { origin: 'https://clinic.example' } }),
+      );
+    }
+    expect(answers.new?.statusCode).toBe(303);
+    for (const state of states) expect(answers[state], state).toEqual(answers.new);
+    expect((await t.store.get(subscriberId('suppressed@example.com')))?.status).toBe('bounced');
+  });
+
+  it('gives the same JSON answer for new, pending, active, unsubscribed and suppressed addresses', async () => {
+    const t = testApi();
+    const answers: Record<string, HttpResponse> = {};
+    for (const state of states) {
+      const address = `${state}@example.com`;
+      await addressIn(t, state, address);
+      answers[state] = await t.call(jsonPost('/subscribe', { email: address }));
+    }
+    expect(answers.new?.statusCode).toBe(202);
+    for (const state of states) expect(answers[state], state).toEqual(answers.new);
+  });
+
+  it('gives the same answer, and stores and sends nothing, when the honeypot is filled', async () => {
+    const t = testApi();
+    const human = testApi();
+    const humanForm = await human.call(formPost('/subscribe', { email: ADDRESS }));
+    const humanJson = await human.call(jsonPost('/subscribe', { email: 'b@example.com' }));
+
+    const botForm = await t.call(formPost('/subscribe', { email: ADDRESS, website: 'https://spam.example' }));
+    const botJson = await t.call(jsonPost('/subscribe', { email: ADDRESS, website: 'spam' }));
+    const botBadEmail = await t.call(formPost('/subscribe', { email: 'not an address', website: 'x' }));
+
+    expect(botForm).toEqual(humanForm);
+    expect(botJson).toEqual(humanJson);
+    expect(botBadEmail).toEqual(humanForm);
+    expect(t.store.records.size).toBe(0);
+    expect(t.mailer.sent).toEqual([]);
+  });
+
+  it('still gives the neutral answer when the mail service refuses the address', async () => {
+    const t = testApi();
+    t.mailer.failNext(new MailerRejectedError(`Address ${ADDRESS} is on the account suppression list`));
+
+    const response = await t.call(formPost('/subscribe', { email: ADDRESS }));
+
+    expect(response.statusCode).toBe(303);
+    expect(JSON.stringify(t.logs)).not.toContain(ADDRESS);
+  });
+
+  it('answers 503 when sending is throttled, so the visitor can try again', async () => {
+    const t = testApi();
+    t.mailer.failNext(new MailerRetryableError('Throttled'));
+
+    const response = (await t.handler(jsonPost('/subscribe', { email: ADDRESS }))) as HttpResponse;
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(response.body).error.code).toBe('unavailable');
+    const retry = await t.call(jsonPost('/subscribe', { email: ADDRESS }));
+    expect(retry.statusCode).toBe(202);
+    expect(t.mailer.sent).toHaveLength(1);
+  });
+
+  it('never puts the address in a Location header, a page or a log line', async () => {
+    const t = testApi();
+    const responses: HttpResponse[] = [];
+    responses.push(await t.call(formPost('/subscribe', { email: ADDRESS, firstName: 'Ann' })));
+    responses.push(await t.call(jsonPost('/subscribe', { email: ADDRESS })));
+    responses.push(await t.call(httpEvent({ path: responses[0]?.headers.location })));
+    const token = confirmTokenFrom(t.mailer, ADDRESS);
+    responses.push(await t.call(httpEvent({ path: `/confirm?token=${token}` })));
+    responses.push(await t.call(formPost('/confirm', { token })));
+
+    for (const response of responses) {
+      expect(JSON.stringify(response).toLowerCase()).not.toContain('ann.smith');
+    }
+    expect(token).not.toContain('ann');
+    expect(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).not.toContain('ann');
+    expect(t.logs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(t.logs).toLowerCase()).not.toContain('ann.smith');
+    expect(t.logs[0]?.attributes).toEqual({ subscriberId: subscriberId(ADDRESS), outcome: 'created' });
+  });
+});
+
+describe('state after sign-up', () => {
+  it('keeps the store unchanged for a repeat sign-up inside the cooldown', async () => {
+    const t = testApi();
+    await t.call(formPost('/subscribe', { email: ADDRESS }));
+    const before = await storeSnapshot(t.store);
+
+    await t.call(formPost('/subscribe', { email: ADDRESS }));
+
+    expect(await storeSnapshot(t.store)).toBe(before);
+    expect(t.mailer.sent).toHaveLength(1);
+  });
+});
