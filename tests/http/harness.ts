@@ -34,12 +34,11 @@ export interface LogLine {
 
 export interface TestApiOptions {
   settings?: Partial<CourseSettings>;
-  store?: SubscriberStore;
 }
 
 /** The API with a memory store, recording mailer, memory queue and a manual clock. */
 export function testApi(options: TestApiOptions = {}) {
-  const store = options.store ?? new MemoryStore();
+  const store = new MemoryStore();
   const mailer = new RecordingMailer();
   const queue = new MemoryQueue();
   const clock = new ManualClock();

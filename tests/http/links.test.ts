@@ -13,7 +13,7 @@ async function signedUp(): Promise<TestApi & { confirmToken: string }> {
   return { ...t, confirmToken: confirmTokenFrom(t.mailer, ADDRESS) };
 }
 
-async function confirmed(): Promise<TestApi & { unsubscribeToken: string }> {
+async function confirmed(): Promise<TestApi & { confirmToken: string; unsubscribeToken: string }> {
   const t = await signedUp();
   await t.call(formPost('/confirm', { token: t.confirmToken }));
   t.queue.drain();

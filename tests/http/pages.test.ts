@@ -144,8 +144,8 @@ describe('the time zone script', () => {
     const document = {
       querySelectorAll: (selector: string) => (selector === 'input[name="timeZone"]' ? fields : []),
     };
-    const Intl = { DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: zone }) }) };
-    runInNewContext(signupJs, { document, Intl });
+    const fakeIntl = { DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: zone }) }) };
+    runInNewContext(signupJs, { document, Intl: fakeIntl });
     return fields;
   }
 
