@@ -55,7 +55,7 @@ function page(title: string, body: string): string {
   figure { margin: 0; }
   figcaption { font-size: 13px; color: #555; margin-bottom: 4px; }
   iframe { border: 1px solid #ccc; height: 900px; background: #fff; }
-  pre { white-space: pre-wrap; width: 560px; max-width: 100%; margin: 0; padding: 12px; height: 876px;
+  pre { white-space: pre; width: 82ch; flex: none; margin: 0; padding: 12px; height: 876px;
         overflow: auto; border: 1px solid #ccc; background: #fafafa; font-size: 13px; }
   .error { color: #a00; white-space: pre-wrap; }
 </style>

@@ -12,17 +12,28 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { describe } from 'vitest';
 
-const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/lib/chromium/chromium'];
+/** Where Debian puts Chromium. `CHROMIUM_PATH`, when set, is used instead. */
+export const chromiumCandidates = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'] as const;
+
+/** The Chromium binary to use, if one is installed. */
+export function findChromium(
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  const candidates = env.CHROMIUM_PATH ? [env.CHROMIUM_PATH] : chromiumCandidates;
+  return candidates.find((path) => exists(path));
+}
 
 /** Path of the Chromium binary, if one is installed. */
-export const chromiumPath: string | undefined = candidates.find(
-  (path): path is string => !!path && existsSync(path),
-);
+export const chromiumPath: string | undefined = findChromium();
 
 /** True when a Chromium binary was found. */
 export const browserAvailable = chromiumPath !== undefined;
 
-const inCi = process.env.CI === 'true';
+/** Browser suites run when Chromium is there, and also under CI so that a missing browser fails. */
+export function browserSuiteMode(available: boolean, ci: boolean): 'run' | 'skip' {
+  return available || ci ? 'run' : 'skip';
+}
 
 /** Flags that keep Chromium quiet, offline and working as root in a container. */
 export const chromiumArgs = [
@@ -49,7 +60,7 @@ export interface LaunchedBrowser {
 export async function launchBrowser(): Promise<LaunchedBrowser> {
   if (!chromiumPath) {
     throw new Error(
-      `Chromium not found (looked in ${candidates.filter(Boolean).join(', ')}); install it with apt-get install -y chromium`,
+      `Chromium not found (looked in ${process.env.CHROMIUM_PATH ?? chromiumCandidates.join(', ')}); install it with apt-get install -y chromium`,
     );
   }
   const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
@@ -85,7 +96,7 @@ function warnSkipped(name: string): void {
  * loudly when not, and under CI runs them anyway so they fail on the missing browser.
  */
 export const describeBrowser = ((name: string, fn: () => void) => {
-  if (browserAvailable || inCi) return describe(name, fn);
+  if (browserSuiteMode(browserAvailable, process.env.CI === 'true') === 'run') return describe(name, fn);
   warnSkipped(name);
   return describe.skip(name, fn);
 }) as (name: string, fn: () => void) => void;
