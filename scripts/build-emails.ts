@@ -58,7 +58,8 @@ export interface BuildOptions {
 const placeholder = /\{\{([A-Za-z][A-Za-z0-9]*)\}\}/g;
 const buildToken = /\[\[([A-Za-z]+)\]\]/g;
 
-const textOptions: HtmlToTextOptions = {
+/** How the plain-text part is made from the HTML: links as "text (URL)", headings as written. */
+export const textOptions: HtmlToTextOptions = {
   wordwrap: 78,
   baseElements: { selectors: ['body'] },
   selectors: [
