@@ -32,13 +32,15 @@ export interface LogLine {
   attributes: Record<string, unknown>;
 }
 
-export interface TestApiOptions {
+export interface TestApiOptions<S extends SubscriberStore> {
   settings?: Partial<CourseSettings>;
+  /** @default a new MemoryStore */
+  store?: S;
 }
 
 /** The API with a memory store, recording mailer, memory queue and a manual clock. */
-export function testApi(options: TestApiOptions = {}) {
-  const store = new MemoryStore();
+export function testApi<S extends SubscriberStore = MemoryStore>(options: TestApiOptions<S> = {}) {
+  const store = (options.store ?? new MemoryStore()) as S;
   const mailer = new RecordingMailer();
   const queue = new MemoryQueue();
   const clock = new ManualClock();
@@ -63,7 +65,7 @@ export function testApi(options: TestApiOptions = {}) {
   return { store, mailer, queue, clock, tokens, settings, logs, handler, call };
 }
 
-export type TestApi = ReturnType<typeof testApi>;
+export type TestApi = ReturnType<typeof testApi<MemoryStore>>;
 
 /** The token of the confirm link in the latest confirmation email to `address`. */
 export function confirmTokenFrom(mailer: RecordingMailer, address: string): string {
