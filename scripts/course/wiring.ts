@@ -1,15 +1,17 @@
 /**
  * Builds the context the commands run against, for the local stack or a deployed one:
- * target, adapters, settings and link keys.
+ * target, adapters, settings, clock and link keys.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseLinkKeys } from '../../functions/adapters/link-keys.js';
+import type { Clock } from '../../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
-import { parseConfig } from '../../infra/config.js';
+import { type CourseConfig, parseConfig } from '../../infra/config.js';
 import { type CourseContext, type Output, systemClock } from './context.js';
 import { CommandError, TargetError } from './errors.js';
 import {
@@ -25,6 +27,12 @@ import {
 /** The project's course.config.json (npm runs scripts from the project folder). */
 export const CONFIG_FILE = fileURLToPath(new URL('../../course.config.json', import.meta.url));
 
+/** The local stack's data folder when started with `npm start -- --data-dir .local-data`. */
+export const LOCAL_DATA_DIR = fileURLToPath(new URL('../../.local-data/', import.meta.url));
+
+/** The local site's default port (the local stack's `PORT`). */
+const LOCAL_SITE_PORT = 3000;
+
 export interface WiringIo {
   readonly out: Output;
   readonly err: Output;
@@ -32,73 +40,112 @@ export interface WiringIo {
   readonly confirm?: (question: string) => Promise<boolean>;
   /** CloudFormation client for `--stack` (tests pass a mocked one). */
   readonly cloudFormation?: CloudFormationClient;
+  /** The clinic's configuration file. @default CONFIG_FILE */
+  readonly configFile?: string;
+  /** Where the local stack keeps its data. @default LOCAL_DATA_DIR */
+  readonly localDataDir?: string;
 }
 
 /** Resolves the target and builds every adapter the commands need. */
 export async function createContext(opts: TargetOptions, io: WiringIo): Promise<CourseContext> {
   if (!opts.stack) {
-    const settings = localSettings();
-    const target = localTarget(io.env, settings);
-    return contextFor(target, settings, io, async () => {
-      throw new CommandError(
-        'The local stack does not share its link keys; resend-confirmation needs --stack.',
-      );
+    const settings = localSettings(io.env);
+    const dataDir = io.localDataDir ?? LOCAL_DATA_DIR;
+    return contextFor(localTarget(io.env, settings), settings, io, {
+      linkTokens: () => localLinkTokens(dataDir),
+      clock: await localClock(dataDir),
     });
   }
   const cloudFormation =
     io.cloudFormation ?? new CloudFormationClient(opts.region ? { region: opts.region } : {});
-  const config = await readConfig();
-  const target = await stackTarget(opts.stack, cloudFormation, config?.senderAddress);
-  const settings = stackSettings(target, config);
-  return contextFor(target, settings, io, () => stackLinkTokens(target));
+  const config = await readConfig(io.configFile ?? CONFIG_FILE);
+  const target = await stackTarget(opts.stack, cloudFormation, config.senderAddress);
+  return contextFor(target, stackSettings(target, config), io, {
+    linkTokens: () => stackLinkTokens(target),
+    clock: systemClock,
+  });
 }
 
 function contextFor(
   target: Target,
   settings: CourseSettings,
   io: WiringIo,
-  linkTokens: () => Promise<LinkTokens>,
+  extra: { linkTokens: () => Promise<LinkTokens>; clock: Clock },
 ): CourseContext {
   const { store, mailer } = targetAdapters(target, settings);
   return {
     store,
     mailer,
     settings,
-    clock: systemClock,
+    clock: extra.clock,
     out: io.out,
     err: io.err,
     target: target.label,
-    linkTokens,
+    linkTokens: extra.linkTokens,
     ...(io.confirm ? { confirm: io.confirm } : {}),
   };
 }
 
-/** The settings the local stack runs with. */
-export function localSettings(): CourseSettings {
-  return sampleSettings;
+/** The settings the local stack runs with: the sample clinic, links to its site. */
+export function localSettings(env: NodeJS.ProcessEnv): CourseSettings {
+  return { ...sampleSettings, publicBaseUrl: `http://localhost:${env.PORT || LOCAL_SITE_PORT}` };
 }
 
-type Config = ReturnType<typeof parseConfig>;
-
-async function readConfig(): Promise<Config | undefined> {
+/**
+ * The local stack signs links with keys it keeps in memory, or in its data folder when
+ * started with `--data-dir .local-data`; only then can the CLI sign links it accepts.
+ */
+async function localLinkTokens(dataDir: string): Promise<LinkTokens> {
+  const { DATA_FILES } = await import('../local-stack.js');
   let raw: string;
   try {
-    raw = await readFile(CONFIG_FILE, 'utf8');
+    raw = await readFile(join(dataDir, DATA_FILES.linkKeys), 'utf8');
   } catch {
-    return undefined;
+    throw new CommandError(
+      'The local stack keeps its link keys in memory, so the CLI cannot sign a link it accepts. Start it with `npm start -- --data-dir .local-data` and try again.',
+    );
+  }
+  return new LinkTokens(parseLinkKeys(JSON.parse(raw)));
+}
+
+/**
+ * The local stack's clock runs fast and its records carry course time. With a data
+ * folder the CLI starts from the course time the stack last saved, so cooldowns and the
+ * times it writes line up with the stack's; otherwise it uses the real time.
+ */
+async function localClock(dataDir: string): Promise<Clock> {
+  try {
+    const { DATA_FILES } = await import('../local-stack.js');
+    const saved = JSON.parse(await readFile(join(dataDir, DATA_FILES.clock), 'utf8')) as {
+      courseTime?: string;
+    };
+    const offset = Date.parse(saved.courseTime ?? '') - Date.now();
+    if (offset > 0) return { now: () => new Date(Date.now() + offset) };
+  } catch {
+    // No data folder: real time.
+  }
+  return systemClock;
+}
+
+/** The clinic's configuration: the emails a deployed course sends need its real details. */
+async function readConfig(file: string): Promise<CourseConfig> {
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch {
+    throw new TargetError(
+      `Cannot read ${file}: run the CLI in the project folder the stack was deployed from.`,
+    );
   }
   try {
-    return parseConfig(JSON.parse(raw));
+    return parseConfig(JSON.parse(raw), file);
   } catch (error) {
-    throw new TargetError(`course.config.json is not valid: ${(error as Error).message}`);
+    throw new TargetError((error as Error).message);
   }
 }
 
 /** Settings for a deployed stack: the clinic's configuration plus the stack's own URL. */
-export function stackSettings(target: StackTarget, config: Config | undefined): CourseSettings {
-  if (!config) {
-    return { ...sampleSettings, fromAddress: target.sender.from, publicBaseUrl: target.apiUrl ?? '' };
-  }
+export function stackSettings(target: StackTarget, config: CourseConfig): CourseSettings {
   return {
     clinicName: config.clinicName,
     postalAddress: config.postalAddress,
@@ -116,10 +163,13 @@ export function stackSettings(target: StackTarget, config: Config | undefined): 
 async function stackLinkTokens(target: StackTarget): Promise<LinkTokens> {
   if (!target.linkSecretId) throw new TargetError(`${target.label} has no LinkSecretArn output.`);
   const client = new SecretsManagerClient({ region: target.region });
+  let secret: string | undefined;
   try {
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: target.linkSecretId }));
-    return new LinkTokens(parseLinkKeys(JSON.parse(SecretString ?? '')));
+    ({ SecretString: secret } = await client.send(
+      new GetSecretValueCommand({ SecretId: target.linkSecretId }),
+    ));
   } catch (error) {
     throw describeAwsError(error, `Cannot read the link-signing secret of ${target.label}`);
   }
+  return new LinkTokens(parseLinkKeys(JSON.parse(secret ?? '')));
 }
