@@ -1,0 +1,528 @@
+/**
+ * The whole course on one machine, with the same handler code as on Lambda; only the
+ * adapters differ: dynalite for DynamoDB, aws-ses-v2-local for SES (its web page is the
+ * inbox), a node:http server in front of the API handler, an in-process queue in front
+ * of the sender, a sweep loop, made-up SES events, and a clock that runs fast.
+ *
+ * Used by `npm start`, the end-to-end test, the course CLI tests and the benchmarks.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import aws_ses_v2_local from 'aws-ses-v2-local';
+import { z } from 'zod';
+import { ScaledClock } from '../functions/adapters/clock.js';
+import { createTable, DynamoSubscriberStore } from '../functions/adapters/dynamo-store.js';
+import { SesMailer } from '../functions/adapters/ses-mailer.js';
+import { emailIds } from '../functions/core/course.js';
+import { sendNext, sweep as sweepCore } from '../functions/core/drip.js';
+import { normaliseEmail, subscriberId } from '../functions/core/identity.js';
+import { parseSesEvent, recordMailEvent } from '../functions/core/mail-events.js';
+import type { Mailer, Queue, SubscriberStore } from '../functions/core/ports.js';
+import { type CourseSettings, sampleSettings } from '../functions/core/settings.js';
+import { type LinkKeys, LinkTokens } from '../functions/core/tokens.js';
+import { type ApiLogger, createApi } from '../functions/http/api.js';
+import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
+import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
+import {
+  type LocalMailEventType,
+  ObservedMailer,
+  type SentMail,
+  type SesEventBridgeEvent,
+  sesEvent,
+} from './local-mail-events.js';
+import { assertPortFree, listen, PortInUseError } from './local-ports.js';
+import { type DeadLetter, LocalQueue } from './local-queue.js';
+
+export { PortInUseError };
+
+/** Default site port; `PORT` changes it. */
+export const DEFAULT_SITE_PORT = 3000;
+/** Default real seconds per course day; `COURSE_DAY_SECONDS` changes it. */
+export const DEFAULT_COURSE_DAY_SECONDS = 30;
+/** Where the site server mounts the email preview gallery. */
+export const PREVIEW_PATH = '/_preview';
+/** Files the local stack keeps in `--data-dir`. */
+export const DATA_FILES = {
+  /** dynalite's LevelDB directory. */
+  dynamodb: 'dynamodb',
+  /** The link-signing keys, so links in old emails keep working after a restart. */
+  linkKeys: 'link-keys.json',
+  /** Course time when last seen, so the fast clock never goes back across restarts. */
+  clock: 'clock.json',
+} as const;
+
+export interface LocalStackOptions {
+  /** Site and API port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** DynamoDB (dynalite) port; 0 picks a free one. @default 8000 */
+  readonly dynamoPort?: number;
+  /** SES emulator and inbox port; 0 picks a free one. @default 8005 */
+  readonly inboxPort?: number;
+  /** Real seconds one course day lasts; 86400 is real time. @default 30 */
+  readonly courseDaySeconds?: number;
+  /** Keeps the table, the link keys and the course time here; in memory when absent. */
+  readonly dataDir?: string;
+  /** Real milliseconds between sweeps. @default 1000 */
+  readonly sweepIntervalMs?: number;
+  /** Real milliseconds before a failed send is retried. @default 2000 */
+  readonly retryDelayMs?: number;
+  /** Real milliseconds between a send and its made-up Delivery event. @default 300 */
+  readonly deliveryDelayMs?: number;
+  /** No log lines at all. @default false */
+  readonly quiet?: boolean;
+  /** Where log lines go. @default console.log */
+  readonly log?: (line: string) => void;
+  /** Address the servers listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Settings to run with; `publicBaseUrl` is always set to the local site. @default sampleSettings */
+  readonly settings?: Partial<CourseSettings>;
+}
+
+export interface LocalStack {
+  readonly urls: {
+    /** The sign-up page (and the API). */
+    readonly site: string;
+    /** The SES emulator's web inbox; `GET <inbox>/store` lists every email as JSON. */
+    readonly inbox: string;
+    /** The email preview gallery. */
+    readonly preview: string;
+    /** DynamoDB endpoint for other tools (the course CLI). */
+    readonly dynamodb: string;
+  };
+  readonly ports: { readonly site: number; readonly dynamodb: number; readonly inbox: number };
+  readonly tableName: string;
+  readonly store: SubscriberStore;
+  readonly clock: ScaledClock;
+  readonly settings: CourseSettings;
+  /** Send requests that failed too often (the local dead-letter queue). */
+  readonly deadLetters: readonly DeadLetter[];
+  /** Runs one sweep now (besides the loop); resolves when its sends were handled. */
+  sweepNow(): Promise<void>;
+  /** Makes SES report a bounce or complaint for the last email sent to `email`. */
+  simulate(type: 'bounce' | 'complaint', email: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+type Closer = () => Promise<void>;
+
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
+
+// aws-ses-v2-local is CommonJS with a default export.
+const startSesEmulator = ((aws_ses_v2_local as unknown as { default?: unknown }).default ??
+  aws_ses_v2_local) as (config: { host: string; port: number }) => Promise<Server>;
+
+const simulateSchema = z.strictObject({
+  type: z.enum(['bounce', 'complaint']),
+  email: z.string().trim().min(3).max(254),
+});
+
+/** Starts everything; on any failure, stops what already started and rethrows. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.quiet ? () => {} : (options.log ?? ((line: string) => console.log(line)));
+  const closers: Closer[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((error) => log(`while stopping: ${describe(error)}`));
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+
+    // Ports first, so a taken one fails fast and before anything is written.
+    const wanted = {
+      site: options.port ?? DEFAULT_SITE_PORT,
+      dynamodb: options.dynamoPort ?? LOCAL_PORT_DEFAULTS.DYNAMODB_PORT,
+      inbox: options.inboxPort ?? LOCAL_PORT_DEFAULTS.INBOX_PORT,
+    };
+    await assertPortFree(wanted.site, host, siteRole);
+    await assertPortFree(wanted.dynamodb, host, dynamoRole);
+    await assertPortFree(wanted.inbox, host, inboxRole);
+
+    const clock = startClock(options.courseDaySeconds ?? DEFAULT_COURSE_DAY_SECONDS, dataDir);
+    closers.push(async () => clock.save());
+
+    // DynamoDB
+    const dynamoServer = dynalite({
+      ...(dataDir ? { path: join(dataDir, DATA_FILES.dynamodb) } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    const dynamoPort = await listen(dynamoServer, wanted.dynamodb, host, dynamoRole);
+    closers.push(() => closeServer(dynamoServer));
+    const dynamoEndpoint = `http://${urlHost(host)}:${dynamoPort}`;
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    closers.push(async () => dynamoClient.destroy());
+    await ensureTable(dynamoClient, LOCAL_TABLE_NAME);
+    const store = new DynamoSubscriberStore(
+      DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }),
+      LOCAL_TABLE_NAME,
+    );
+
+    // SES
+    // Its start function resolves even when listening failed.
+    const sesServer = await startSesEmulator({ host, port: wanted.inbox });
+    if (!sesServer.listening) throw new PortInUseError(wanted.inbox, inboxRole.service, inboxRole.envVar);
+    closers.push(() => closeServer(sesServer));
+    const inboxPort = (sesServer.address() as { port: number }).port;
+    const inboxUrl = `http://localhost:${inboxPort}`;
+    const sesClient = new SESv2Client({
+      endpoint: `http://${urlHost(host)}:${inboxPort}`,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    closers.push(async () => sesClient.destroy());
+
+    // The site server listens before the API exists: links need its real port.
+    let route: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+      res.statusCode = 503;
+      res.end('Starting');
+    };
+    const siteServer = createServer((req, res) => route(req, res));
+    const sitePort = await listen(siteServer, wanted.site, host, siteRole);
+    closers.push(() => closeServer(siteServer));
+    const siteUrl = `http://localhost:${sitePort}`;
+
+    const settings: CourseSettings = {
+      ...sampleSettings,
+      ...options.settings,
+      publicBaseUrl: siteUrl,
+      allowedOrigins: [...new Set([...(options.settings?.allowedOrigins ?? sampleSettings.allowedOrigins)])],
+    };
+    const tokens = new LinkTokens(loadLinkKeys(dataDir));
+
+    // Mail: every accepted email is logged and gets its Delivery event a moment later.
+    const lastSent = new Map<string, SentMail>();
+    const pendingTimers = new Set<NodeJS.Timeout>();
+    closers.push(async () => {
+      for (const timer of pendingTimers) clearTimeout(timer);
+      pendingTimers.clear();
+    });
+    let handleMailEvent: (event: SesEventBridgeEvent) => Promise<void> = async () => {};
+    const publish = async (type: LocalMailEventType, mail: SentMail) => {
+      try {
+        await handleMailEvent(sesEvent(type, mail, clock.now()));
+      } catch (error) {
+        log(`${stamp(clock)} mail event ${type} for ${shortId(mail.to)} failed: ${describe(error)}`);
+      }
+    };
+    const mailer = new ObservedMailer(
+      new SesMailer(sesClient, {
+        from: settings.fromAddress,
+        fromName: settings.fromName,
+        ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+      }),
+      settings.fromAddress,
+      () => clock.now(),
+      (mail) => {
+        lastSent.set(subscriberId(normaliseEmail(mail.to)), mail);
+        const emailId = Object.values(mail.tags).find((v) => (emailIds as readonly string[]).includes(v));
+        log(
+          `${stamp(clock)} sent     ${(emailId ?? 'email').padEnd(9)} to subscriber ${shortId(mail.to)} (message ${mail.messageId.slice(0, 12)})`,
+        );
+        const timer = setTimeout(() => {
+          pendingTimers.delete(timer);
+          void publish('Delivery', mail);
+        }, options.deliveryDelayMs ?? 300);
+        pendingTimers.add(timer);
+      },
+    );
+
+    // Drip: queue -> sender handler; sweep loop -> sweep handler; mail events handler.
+    const drip = wireDrip({ store, mailer, clock, tokens, settings, log });
+    const queue = new LocalQueue(drip.sender, {
+      visibilityDelayMs: options.retryDelayMs ?? 2000,
+      log: (line) => log(`${stamp(clock)} ${line}`),
+    });
+    closers.push(() => queue.close());
+    drip.setQueue(queue);
+    handleMailEvent = drip.mailEvents;
+
+    const api = createApi({ store, mailer, queue, clock, tokens, settings, log: apiLogger(log, clock) });
+    const apiListener = lambdaRequestListener(api, {
+      onError: (error) => log(`${stamp(clock)} API error: ${describe(error)}`),
+    });
+
+    const simulate = async (type: 'bounce' | 'complaint', email: string): Promise<boolean> => {
+      const mail = lastSent.get(subscriberId(normaliseEmail(email)));
+      if (!mail) return false;
+      log(`${stamp(clock)} simulated ${type} for subscriber ${shortId(mail.to)}`);
+      await publish(type === 'bounce' ? 'Bounce' : 'Complaint', mail);
+      return true;
+    };
+
+    const preview = await mountPreview(siteUrl);
+    route = (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path === '/_local/simulate') {
+        void serveSimulate(req, res, simulate);
+      } else if (preview.handles(path)) {
+        preview.listener(req, res);
+      } else {
+        apiListener(req, res);
+      }
+    };
+
+    // Sweep loop
+    let sweeping: Promise<void> | undefined;
+    const sweepNow = async () => {
+      while (sweeping) await sweeping;
+      sweeping = (async () => {
+        try {
+          await drip.sweep();
+        } catch (error) {
+          log(`${stamp(clock)} sweep failed: ${describe(error)}`);
+        }
+      })();
+      await sweeping;
+      sweeping = undefined;
+      await queue.idle();
+    };
+    const sweepTimer = setInterval(() => {
+      if (!sweeping) void sweepNow();
+      clock.saveEvery(10_000);
+    }, options.sweepIntervalMs ?? 1000);
+    closers.push(async () => {
+      clearInterval(sweepTimer);
+      await sweeping;
+    });
+
+    return {
+      urls: {
+        site: siteUrl,
+        inbox: inboxUrl,
+        preview: preview.url,
+        dynamodb: `http://localhost:${dynamoPort}`,
+      },
+      ports: { site: sitePort, dynamodb: dynamoPort, inbox: inboxPort },
+      tableName: LOCAL_TABLE_NAME,
+      store,
+      clock,
+      settings,
+      deadLetters: queue.deadLetters,
+      sweepNow,
+      simulate,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+const siteRole = { service: 'the sign-up site and API', envVar: 'PORT' };
+const dynamoRole = { service: 'the DynamoDB emulator', envVar: 'DYNAMODB_PORT' };
+const inboxRole = { service: 'the SES emulator and inbox', envVar: 'INBOX_PORT' };
+
+/** A ScaledClock that, with a data dir, resumes from the course time it last saw. */
+function startClock(courseDaySeconds: number, dataDir: string | undefined) {
+  const file = dataDir ? join(dataDir, DATA_FILES.clock) : undefined;
+  let start = new Date();
+  if (file) {
+    try {
+      const saved = Date.parse(JSON.parse(readFileSync(file, 'utf8')).courseTime);
+      if (saved > start.getTime()) start = new Date(saved);
+    } catch {
+      // First run with this data dir.
+    }
+  }
+  const clock = new ScaledClock({ courseDaySeconds, start }) as ScaledClock & {
+    save(): void;
+    saveEvery(ms: number): void;
+  };
+  let savedAt = Date.now();
+  clock.save = () => {
+    if (!file) return;
+    writeFileSync(file, `${JSON.stringify({ courseTime: clock.now().toISOString() })}\n`);
+    savedAt = Date.now();
+  };
+  clock.saveEvery = (ms) => {
+    if (Date.now() - savedAt >= ms) clock.save();
+  };
+  return clock;
+}
+
+/** Fresh random keys, or with a data dir the ones kept there (created on first run). */
+function loadLinkKeys(dataDir: string | undefined): LinkKeys {
+  const file = dataDir ? join(dataDir, DATA_FILES.linkKeys) : undefined;
+  if (file) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as LinkKeys;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  const id = `local${randomBytes(3).toString('hex')}`;
+  const keys: LinkKeys = { currentKeyId: id, keys: { [id]: randomBytes(32).toString('base64url') } };
+  if (file) writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return keys;
+}
+
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await createTable(client, tableName);
+  }
+}
+
+async function serveSimulate(
+  req: IncomingMessage,
+  res: ServerResponse,
+  simulate: (type: 'bounce' | 'complaint', email: string) => Promise<boolean>,
+): Promise<void> {
+  if (req.method !== 'POST') {
+    writeResult(res, jsonResult(405, { message: 'Use POST with a JSON body' }, { allow: 'POST' }));
+    req.resume();
+    return;
+  }
+  let input: z.infer<typeof simulateSchema>;
+  try {
+    input = simulateSchema.parse(JSON.parse((await readBody(req, 10 * 1024)).toString('utf8')));
+  } catch {
+    writeResult(
+      res,
+      jsonResult(400, {
+        message: 'Send JSON like {"type": "bounce" | "complaint", "email": "reader@example.com"}',
+      }),
+    );
+    return;
+  }
+  const found = await simulate(input.type, input.email);
+  writeResult(
+    res,
+    found
+      ? jsonResult(202, { message: `Simulated a ${input.type}` })
+      : jsonResult(404, { message: 'No email was sent to that address yet, so there is nothing to bounce' }),
+  );
+}
+
+/** The email preview gallery, served by the site server under PREVIEW_PATH. */
+async function mountPreview(siteUrl: string) {
+  // Loaded on demand: the gallery recompiles the MJML on each page load, and mjml is large.
+  const { createPreviewHandler } = await import('./preview.js');
+  const handler = createPreviewHandler({ basePath: PREVIEW_PATH, live: true });
+  return {
+    url: `${siteUrl}${PREVIEW_PATH}/`,
+    handles: (path: string) => path === PREVIEW_PATH || path.startsWith(`${PREVIEW_PATH}/`),
+    listener: (req: IncomingMessage, res: ServerResponse) => void handler(req, res),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections?.();
+  });
+}
+
+/** The API's log lines: one per sign-up, confirmation and unsubscribe; ids only, never an address. */
+function apiLogger(log: (line: string) => void, clock: ScaledClock): ApiLogger {
+  const line =
+    (level: string) =>
+    (message: string, attributes: Record<string, unknown> = {}) => {
+      const id =
+        typeof attributes.subscriberId === 'string'
+          ? ` subscriber ${attributes.subscriberId.slice(0, 8)}`
+          : '';
+      const outcome = typeof attributes.outcome === 'string' ? `: ${attributes.outcome}` : '';
+      const rest = Object.entries(attributes)
+        .filter(([k]) => k !== 'subscriberId' && k !== 'outcome')
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      log(
+        `${stamp(clock)} ${level === 'info' ? '' : `${level.toUpperCase()} `}${message.toLowerCase().padEnd(8)}${id}${outcome}${rest ? ` ${rest}` : ''}`,
+      );
+    };
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** The first characters of the subscriber id for an address (never the address). */
+function shortId(email: string): string {
+  return subscriberId(normaliseEmail(email)).slice(0, 8);
+}
+
+/** Course time for log lines, e.g. `[course Thu 26 Nov 08:00]`. */
+function stamp(clock: ScaledClock): string {
+  const now = clock.now();
+  const day = now.toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: '2-digit',
+    month: 'short',
+    timeZone: 'UTC',
+  });
+  const time = now.toISOString().slice(11, 16);
+  return `[course ${day} ${time} UTC]`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function urlHost(host: string): string {
+  if (host === '::' || host === '0.0.0.0') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The drip's three Lambdas, as the local stack calls them. */
+
+function wireDrip(deps: {
+  store: SubscriberStore;
+  mailer: Mailer;
+  clock: ScaledClock;
+  tokens: LinkTokens;
+  settings: CourseSettings;
+  log: (line: string) => void;
+}) {
+  let queue: Queue | undefined;
+  return {
+    setQueue(q: Queue) {
+      queue = q;
+    },
+    async sender(event: SQSEvent): Promise<SQSBatchResponse> {
+      const failures: { itemIdentifier: string }[] = [];
+      for (const record of event.Records) {
+        try {
+          await sendNext(deps, JSON.parse(record.body));
+        } catch (error) {
+          deps.log(`send failed ${describe(error)}`);
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }
+      return { batchItemFailures: failures };
+    },
+    async sweep() {
+      if (!queue) return;
+      await sweepCore({ store: deps.store, queue, clock: deps.clock });
+    },
+    async mailEvents(event: SesEventBridgeEvent) {
+      const parsed = parseSesEvent(event.detail);
+      if (parsed) await recordMailEvent(deps, parsed);
+    },
+  };
+}
