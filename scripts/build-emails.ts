@@ -164,9 +164,8 @@ export async function compileEmail(
     const lines = result.errors.map((e) => e.formattedMessage).join('\n  ');
     throw new EmailBuildError(`${where}: MJML is invalid:\n  ${lines}`);
   }
-  for (const name of ['lang="en"']) {
-    if (!result.html.includes(name)) throw new EmailBuildError(`${where}: <mjml lang="en"> is required`);
-  }
+  if (!result.html.includes('<html lang="en"'))
+    throw new EmailBuildError(`${where}: <mjml lang="en"> is required`);
   const tokens: Record<string, string> = {
     courseTitle: course.title,
     subject: source.subject,
