@@ -19,7 +19,10 @@ export const ENV = {
   allowedOrigins: 'ALLOWED_ORIGINS',
   sendHour: 'SEND_HOUR',
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
+  /** Emails per second the whole course may send (keep it under the SES account's rate). */
   maxSendRate: 'MAX_SEND_RATE',
+  /** Most sender functions running at once (the SQS event source's maxConcurrency). */
+  senderMaxConcurrency: 'SENDER_MAX_CONCURRENCY',
   dueShards: 'DUE_SHARDS',
 } as const;
 

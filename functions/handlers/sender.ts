@@ -1,0 +1,138 @@
+/**
+ * The sender's per-event logic: one SQS batch of send requests in, partial batch
+ * failures out. The Lambda (functions/sender.ts) wires AWS adapters into it; tests and
+ * the local stack wire in-memory or emulator-backed ones.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { course } from '../core/course.js';
+import { type SendDeps, sendNext } from '../core/drip.js';
+import type { Pacer } from '../core/pacer.js';
+import { MailerPausedError, MailerRetryableError, type SendRequest } from '../core/ports.js';
+import type { LinkTokens } from '../core/tokens.js';
+import {
+  DRIP_METRICS,
+  type HandlerLogger,
+  type MetricsSink,
+  safeError,
+  silentLogger,
+  Tally,
+} from './telemetry.js';
+
+export interface SenderHandlerDeps extends Omit<SendDeps, 'tokens'> {
+  /** The link tokens, or how to get them (the Lambda reads its keys from a cached secret). */
+  readonly tokens: LinkTokens | (() => Promise<LinkTokens>);
+  /** Paces sends under this instance's share of the SES rate. @default no pacing */
+  readonly pacer?: Pacer;
+  readonly log?: HandlerLogger;
+  readonly metrics?: MetricsSink;
+}
+
+/** A request left unsent because SES paused sending earlier in the same batch. */
+export class SendingPausedSkipError extends Error {
+  override readonly name = 'SendingPausedSkipError';
+  constructor() {
+    super('Not attempted: SES sending is paused');
+  }
+}
+
+const sendRequest = z.object({
+  subscriberId: z.string().min(1).max(100),
+  emailId: z.string().min(1).max(50),
+});
+
+const lastEmailId = course.sequence[course.sequence.length - 1]?.id;
+
+/**
+ * Builds the SQS handler. Each record is one {@link SendRequest} (JSON). Records are
+ * handled one after another, each waiting its turn at the pacer: a send takes well under
+ * 100 ms, so one instance keeps up with about ten emails a second, more than its share
+ * of a usual SES rate (see Pacer). For a much higher SES rate, raise the sender's
+ * maximum concurrency along with it.
+ *
+ * Only failures that should be tried again are reported as batch item failures:
+ * retryable SES errors, unknown errors, and requests not attempted because of a pause.
+ * Skips (already sent, not due, unsubscribed...) and rejected addresses succeed, so SQS
+ * deletes them.
+ *
+ * When SES reports sending paused, the rest of the batch is not attempted: those
+ * requests fail at once without calling SES. Every receive counts towards the queue's
+ * maxReceiveCount whether or not a send was attempted, so during a long pause messages
+ * end up in the dead-letter queue. Nothing is lost by that: the subscribers are still
+ * due in the table, and the sweep queues them again every few minutes once sending
+ * resumes; the dead-letter alarm tells the owner sending stopped.
+ */
+export function createSenderHandler(
+  deps: SenderHandlerDeps,
+): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
+  const log = deps.log ?? silentLogger;
+  return async (event, context) => {
+    const tokens = typeof deps.tokens === 'function' ? await deps.tokens() : deps.tokens;
+    const sendDeps: SendDeps = { ...deps, tokens };
+    const tally = new Tally();
+    let paused = false;
+
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const request = parseRequest(record);
+      if (paused) throw skipPaused(tally);
+      await deps.pacer?.take();
+      try {
+        const outcome = await sendNext(sendDeps, request);
+        if (outcome === 'sent' || outcome === 'sent-unrecorded') {
+          tally.add(DRIP_METRICS.sent, request.emailId);
+          if (request.emailId === lastEmailId && outcome === 'sent') tally.add(DRIP_METRICS.completed);
+        }
+        if (outcome === 'rejected') tally.add(DRIP_METRICS.bounced);
+        const level = outcome === 'sent-unrecorded' || outcome === 'rejected' ? 'warn' : 'info';
+        log[level]('send request handled', { ...request, outcome });
+      } catch (error) {
+        if (error instanceof MailerPausedError) {
+          paused = true;
+          tally.add(DRIP_METRICS.sendPaused);
+          log.error('SES sending is paused; leaving the rest of the batch', {
+            ...request,
+            error: safeError(error),
+          });
+        } else {
+          tally.add(DRIP_METRICS.sendFailed, request.emailId);
+          const level = error instanceof MailerRetryableError ? 'warn' : 'error';
+          log[level]('send failed; the request goes back to the queue', {
+            ...request,
+            error: safeError(error),
+          });
+        }
+        throw error;
+      }
+    };
+
+    try {
+      return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+        ...(context ? { context } : {}),
+        // One at a time, so a pause seen by one send stops every later one in the batch.
+        processInParallel: false,
+        // A whole failed batch is reported item by item like any other, not thrown.
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      deps.metrics?.publish(tally.counts());
+    }
+  };
+}
+
+function parseRequest(record: SQSRecord): SendRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new Error(`Message ${record.messageId} is not JSON`);
+  }
+  const parsed = sendRequest.safeParse(body);
+  if (!parsed.success) throw new Error(`Message ${record.messageId} is not a send request`);
+  return parsed.data;
+}
+
+function skipPaused(tally: Tally): SendingPausedSkipError {
+  tally.add(DRIP_METRICS.sendPaused);
+  return new SendingPausedSkipError();
+}

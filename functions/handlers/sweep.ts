@@ -1,0 +1,27 @@
+/**
+ * The sweep's per-event logic: on each scheduled tick, queue every due subscriber.
+ */
+import { type SweepDeps, type SweepOptions, type SweepResult, sweep } from '../core/drip.js';
+import { DRIP_METRICS, type HandlerLogger, type MetricsSink, silentLogger } from './telemetry.js';
+
+export interface SweepHandlerDeps extends SweepDeps {
+  readonly options?: SweepOptions;
+  readonly log?: HandlerLogger;
+  readonly metrics?: MetricsSink;
+}
+
+/**
+ * Builds the scheduled handler. The event itself carries nothing we need: the sweep
+ * always looks at "now". A run that hits its budget says so in the log; the next run,
+ * minutes later, continues with what is still due.
+ */
+export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) => Promise<SweepResult> {
+  const log = deps.log ?? silentLogger;
+  return async () => {
+    const result = await sweep(deps, deps.options);
+    deps.metrics?.publish([{ name: DRIP_METRICS.queued, value: result.queued }]);
+    if (result.truncated) log.warn('sweep stopped at its budget; the next run continues', { ...result });
+    else log.info('sweep done', { ...result });
+    return result;
+  };
+}

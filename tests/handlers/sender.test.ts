@@ -1,0 +1,223 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { subscriberId } from '../../functions/core/identity.js';
+import { Pacer } from '../../functions/core/pacer.js';
+import {
+  MailerPausedError,
+  MailerRejectedError,
+  MailerRetryableError,
+  type SendRequest,
+} from '../../functions/core/ports.js';
+import { sampleSettings } from '../../functions/core/settings.js';
+import type { Subscriber } from '../../functions/core/subscriber.js';
+import { LinkTokens } from '../../functions/core/tokens.js';
+import { createSenderHandler } from '../../functions/handlers/sender.js';
+import type { HandlerLogger, MetricCount } from '../../functions/handlers/telemetry.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { RecordingMailer } from '../support/recording-mailer.js';
+
+const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+const now = new Date('2026-03-02T15:00:00Z');
+const clock = { now: () => new Date(now) };
+const addressOf = (n: number) => `reader${n}@example.org`;
+const idOf = (n: number) => subscriberId(addressOf(n));
+
+function active(n: number, overrides: Partial<Subscriber> = {}): Subscriber {
+  return {
+    id: idOf(n),
+    email: addressOf(n),
+    timeZone: 'Europe/London',
+    status: 'active',
+    createdAt: '2026-03-01T10:00:00.000Z',
+    nextIndex: 0,
+    nextSendAt: now.toISOString(),
+    sent: {},
+    version: 1,
+    ...overrides,
+  };
+}
+
+function sqsEvent(requests: (SendRequest | string)[]): SQSEvent {
+  return {
+    Records: requests.map(
+      (r, i) =>
+        ({
+          messageId: `m-${i}`,
+          receiptHandle: `r-${i}`,
+          body: typeof r === 'string' ? r : JSON.stringify(r),
+          attributes: { ApproximateReceiveCount: '1' },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:send',
+          awsRegion: 'eu-west-1',
+        }) as unknown as SQSRecord,
+    ),
+  };
+}
+const lesson1 = (n: number): SendRequest => ({ subscriberId: idOf(n), emailId: 'lesson-1' });
+
+class CapturingLog implements HandlerLogger {
+  readonly lines: string[] = [];
+  info(message: string, attributes: Record<string, unknown>) {
+    this.lines.push(JSON.stringify({ message, ...attributes }));
+  }
+  warn(message: string, attributes: Record<string, unknown>) {
+    this.info(message, attributes);
+  }
+  error(message: string, attributes: Record<string, unknown>) {
+    this.info(message, attributes);
+  }
+}
+
+let store: MemoryStore;
+let mailer: RecordingMailer;
+let published: MetricCount[];
+let log: CapturingLog;
+const handler = (extra: Partial<Parameters<typeof createSenderHandler>[0]> = {}) =>
+  createSenderHandler({
+    store,
+    mailer,
+    clock,
+    tokens,
+    settings: sampleSettings,
+    log,
+    metrics: { publish: (counts) => published.push(...counts) },
+    ...extra,
+  });
+
+beforeEach(async () => {
+  store = new MemoryStore();
+  mailer = new RecordingMailer();
+  published = [];
+  log = new CapturingLog();
+  for (let n = 0; n < 5; n++) await store.put(active(n), undefined);
+});
+
+describe('sender handler', () => {
+  it('sends every request of a batch and reports no failures', async () => {
+    const response = await handler()(sqsEvent([0, 1, 2].map(lesson1)));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(0), addressOf(1), addressOf(2)]);
+    expect(published).toEqual([{ name: 'sent', email: 'lesson-1', value: 3 }]);
+  });
+
+  it('reports only the requests that should be tried again', async () => {
+    mailer.failNext(new MailerRetryableError('Throttling'));
+
+    const response = await handler()(sqsEvent([lesson1(0), lesson1(1), lesson1(1)]));
+
+    // m-0 was throttled; m-1 sent; m-2 is a duplicate of m-1 and is simply skipped.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-0' }]);
+    expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(1)]);
+    expect(published).toContainEqual({ name: 'sendFailed', email: 'lesson-1', value: 1 });
+  });
+
+  it('reports every request as failed when the whole batch fails, without throwing', async () => {
+    mailer.failNext(new MailerRetryableError('a'), new MailerRetryableError('b'));
+
+    const response = await handler()(sqsEvent([lesson1(0), lesson1(1)]));
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-0' }, { itemIdentifier: 'm-1' }]);
+  });
+
+  it('stops the batch when SES pauses sending, failing the rest without calling SES', async () => {
+    let calls = 0;
+    const pausing = {
+      send: async () => {
+        calls++;
+        throw new MailerPausedError('Sending paused');
+      },
+    };
+
+    const response = await handler({ mailer: pausing })(sqsEvent([0, 1, 2, 3, 4].map(lesson1)));
+
+    expect(calls).toBe(1);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      'm-0',
+      'm-1',
+      'm-2',
+      'm-3',
+      'm-4',
+    ]);
+    // Nobody is left holding a claim: the retries can send at once when sending resumes.
+    for (let n = 0; n < 5; n++) expect(store.records.get(idOf(n))?.claim).toBeUndefined();
+    expect(published).toContainEqual({ name: 'sendPaused', value: 5 });
+  });
+
+  it('acknowledges a rejected address (no retry) and counts it as a bounce', async () => {
+    mailer.failNext(new MailerRejectedError('Address blacklisted'));
+
+    const response = await handler()(sqsEvent([lesson1(0)]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(store.records.get(idOf(0))?.status).toBe('bounced');
+    expect(published).toContainEqual({ name: 'bounced', value: 1 });
+  });
+
+  it('fails a message that is not a send request', async () => {
+    const response = await handler()(sqsEvent(['not json', '{"subscriberId":""}', lesson1(0)]));
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-0', 'm-1']);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('counts a completed course', async () => {
+    const sent = Object.fromEntries(
+      ['lesson-1', 'lesson-2', 'lesson-3', 'lesson-4', 'lesson-5'].map((id) => [
+        id,
+        { sentAt: 'x', messageId: id },
+      ]),
+    );
+    await store.put({ ...active(0, { nextIndex: 5, sent }), version: 2 }, 1);
+
+    await handler()(sqsEvent([{ subscriberId: idOf(0), emailId: 'complete' }]));
+
+    expect(published).toContainEqual({ name: 'completed', value: 1 });
+  });
+
+  it('waits at the pacer before each send', async () => {
+    let t = 0;
+    const waits: number[] = [];
+    const pacer = new Pacer(2, {
+      now: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    });
+
+    await handler({ pacer })(sqsEvent([0, 1, 2].map(lesson1)));
+
+    expect(waits).toEqual([500, 500]);
+    expect(mailer.sent).toHaveLength(3);
+  });
+
+  it('gets fresh link tokens for each batch when given a loader', async () => {
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return tokens;
+    };
+    const send = handler({ tokens: load });
+
+    await send(sqsEvent([lesson1(0)]));
+    await send(sqsEvent([lesson1(1)]));
+
+    expect(loads).toBe(2);
+  });
+
+  it('logs ids and outcomes but never an address', async () => {
+    mailer.failNext(
+      new MailerRetryableError('Throttled sending to reader1@example.org'),
+      new Error('Something odd about reader2@example.org'),
+    );
+
+    await handler()(sqsEvent([0, 1, 2, 3].map(lesson1)));
+
+    expect(log.lines.length).toBeGreaterThanOrEqual(4);
+    expect(log.lines.join('\n')).not.toMatch(/@example\.org/);
+    expect(log.lines.join('\n')).toContain(idOf(3));
+  });
+});
