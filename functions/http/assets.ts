@@ -94,6 +94,7 @@ button, .button {
 button:hover, .button:hover { background: var(--accent-dark); color: #ffffff; }
 .consent { font-size: 0.95rem; }
 .privacy, .note { font-size: 0.9rem; color: var(--muted); }
+form + .privacy { margin: 1rem 0 0; }
 .hp { position: absolute; left: -10000px; top: auto; width: 1px; height: 1px; overflow: hidden; }
 .site-footer { border-top: 1px solid var(--line); padding-top: 1rem; padding-bottom: 2rem; font-size: 0.9rem; color: var(--muted); }
 .site-footer p { margin-bottom: 0.5rem; }

@@ -30,6 +30,7 @@ function layout(ctx: PageContext, { title, main, script = false }: LayoutOptions
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${e(title)} · ${e(settings.clinicName)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${e(basePath)}/assets/site.css">
 ${script ? `<script src="${e(basePath)}/assets/signup.js" defer></script>\n` : ''}</head>
 <body>
