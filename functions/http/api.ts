@@ -140,10 +140,11 @@ export function createApi(deps: ApiDeps): ApiHandler {
     } catch (error) {
       log.error('Request failed', { path: req.path, error: describe(error) });
       const later = 'Please try again in a few minutes.';
+      const cors = req.path === '/subscribe' ? corsHeaders(req) : {};
       if (error instanceof MailerRetryableError || error instanceof MailerPausedError) {
-        return problem(req, 503, 'unavailable', 'Busy right now', later, { 'retry-after': '120' });
+        return problem(req, 503, 'unavailable', 'Busy right now', later, { ...cors, 'retry-after': '120' });
       }
-      return problem(req, 500, 'internal_error', 'Something went wrong', later);
+      return problem(req, 500, 'internal_error', 'Something went wrong', later, cors);
     }
   };
 }
@@ -308,7 +309,7 @@ function isBot(parsed: { success: boolean; data?: SignupFields }, req: Request):
 }
 
 function signupAccepted(req: Request, cors: Record<string, string>): HttpResponse {
-  if (req.mediaType === JSON_TYPE) return json(202, { ok: true, message: SIGNUP_ACCEPTED_MESSAGE }, cors);
+  if (req.wantsJson) return json(202, { ok: true, message: SIGNUP_ACCEPTED_MESSAGE }, cors);
   return redirect(`${req.page.basePath}/check-inbox`, 303, cors);
 }
 

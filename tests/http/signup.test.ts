@@ -131,6 +131,17 @@ describe('JSON sign-up', () => {
   });
 });
 
+describe('form-encoded sign-up from script', () => {
+  it('answers 202 JSON when the caller accepts JSON, so fetch() with FormData needs no redirect', async () => {
+    const t = testApi();
+    const response = await t.call(
+      formPost('/subscribe', { email: ADDRESS }, { headers: { accept: 'application/json' } }),
+    );
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toEqual({ ok: true, message: SIGNUP_ACCEPTED_MESSAGE });
+  });
+});
+
 describe('CORS', () => {
   const allowed = 'https://clinic.example';
 
@@ -275,10 +286,14 @@ describe('no address enumeration', () => {
     const t = testApi();
     t.mailer.failNext(new MailerRetryableError('Throttled'));
 
-    const response = (await t.handler(jsonPost('/subscribe', { email: ADDRESS }))) as HttpResponse;
+    const response = (await t.handler(
+      jsonPost('/subscribe', { email: ADDRESS }, { headers: { origin: 'https://clinic.example' } }),
+    )) as HttpResponse;
 
     expect(response.statusCode).toBe(503);
+    expect(response.headers['access-control-allow-origin']).toBe('https://clinic.example');
     expect(response.headers['retry-after']).toBeDefined();
+    expect(response.body).not.toContain(ADDRESS);
     expect(JSON.parse(response.body).error.code).toBe('unavailable');
     const retry = await t.call(jsonPost('/subscribe', { email: ADDRESS }));
     expect(retry.statusCode).toBe(202);
