@@ -14,29 +14,25 @@ import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import aws_ses_v2_local from 'aws-ses-v2-local';
 import { z } from 'zod';
 import { ScaledClock } from '../functions/adapters/clock.js';
 import { createTable, DynamoSubscriberStore } from '../functions/adapters/dynamo-store.js';
 import { SesMailer } from '../functions/adapters/ses-mailer.js';
 import { emailIds } from '../functions/core/course.js';
-import { sendNext, sweep as sweepCore } from '../functions/core/drip.js';
+import { DEFAULT_LEASE_SECONDS } from '../functions/core/drip.js';
 import { normaliseEmail, subscriberId } from '../functions/core/identity.js';
-import { parseSesEvent, recordMailEvent } from '../functions/core/mail-events.js';
-import type { Mailer, Queue, SubscriberStore } from '../functions/core/ports.js';
+import type { SubscriberStore } from '../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../functions/core/settings.js';
 import { type LinkKeys, LinkTokens } from '../functions/core/tokens.js';
-import { type ApiLogger, createApi } from '../functions/http/api.js';
+import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
+import { createSenderHandler } from '../functions/handlers/sender.js';
+import { createSweepHandler } from '../functions/handlers/sweep.js';
+import type { HandlerLogger } from '../functions/handlers/telemetry.js';
+import { createApi } from '../functions/http/api.js';
 import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
 import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
-import {
-  type LocalMailEventType,
-  ObservedMailer,
-  type SentMail,
-  type SesEventBridgeEvent,
-  sesEvent,
-} from './local-mail-events.js';
+import { type LocalMailEventType, ObservedMailer, type SentMail, sesEvent } from './local-mail-events.js';
 import { assertPortFree, listen, PortInUseError } from './local-ports.js';
 import { type DeadLetter, LocalQueue } from './local-queue.js';
 
@@ -46,6 +42,8 @@ export { PortInUseError };
 export const DEFAULT_SITE_PORT = 3000;
 /** Default real seconds per course day; `COURSE_DAY_SECONDS` changes it. */
 export const DEFAULT_COURSE_DAY_SECONDS = 30;
+/** Real seconds a sender's claim on a send holds, converted to course time by the clock's speed. */
+const CLAIM_REAL_SECONDS = 30;
 /** Where the site server mounts the email preview gallery. */
 export const PREVIEW_PATH = '/_preview';
 /** Files the local stack keeps in `--data-dir`. */
@@ -69,7 +67,7 @@ export interface LocalStackOptions {
   readonly courseDaySeconds?: number;
   /** Keeps the table, the link keys and the course time here; in memory when absent. */
   readonly dataDir?: string;
-  /** Real milliseconds between sweeps. @default 1000 */
+  /** Real milliseconds between sweeps. @default about five course minutes, between 200 ms and 5 s */
   readonly sweepIntervalMs?: number;
   /** Real milliseconds before a failed send is retried. @default 2000 */
   readonly retryDelayMs?: number;
@@ -218,10 +216,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const timer of pendingTimers) clearTimeout(timer);
       pendingTimers.clear();
     });
-    let handleMailEvent: (event: SesEventBridgeEvent) => Promise<void> = async () => {};
+    const handlerLog = lineLogger(log, clock);
+    const mailEvents = createMailEventsHandler({ store, clock, log: handlerLog });
     const publish = async (type: LocalMailEventType, mail: SentMail) => {
       try {
-        await handleMailEvent(sesEvent(type, mail, clock.now()));
+        await mailEvents(sesEvent(type, mail, clock.now()));
       } catch (error) {
         log(`${stamp(clock)} mail event ${type} for ${shortId(mail.to)} failed: ${describe(error)}`);
       }
@@ -238,7 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         lastSent.set(subscriberId(normaliseEmail(mail.to)), mail);
         const emailId = Object.values(mail.tags).find((v) => (emailIds as readonly string[]).includes(v));
         log(
-          `${stamp(clock)} sent     ${(emailId ?? 'email').padEnd(9)} to subscriber ${shortId(mail.to)} (message ${mail.messageId.slice(0, 12)})`,
+          `${stamp(clock)} sent     ${(emailId ?? 'email').padEnd(9)} to subscriber ${shortId(mail.to)} (message ${mail.messageId})`,
         );
         const timer = setTimeout(() => {
           pendingTimers.delete(timer);
@@ -248,17 +247,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     );
 
-    // Drip: queue -> sender handler; sweep loop -> sweep handler; mail events handler.
-    const drip = wireDrip({ store, mailer, clock, tokens, settings, log });
-    const queue = new LocalQueue(drip.sender, {
+    // The drip: the queue feeds the sender's handler, the sweep loop calls the sweep's.
+    const sender = createSenderHandler({
+      store,
+      mailer,
+      clock,
+      settings,
+      tokens,
+      // A claim must outlast the slowest send in real time, whatever the clock's speed.
+      leaseSeconds: Math.max(DEFAULT_LEASE_SECONDS, CLAIM_REAL_SECONDS * clock.speed),
+      log: handlerLog,
+    });
+    const queue = new LocalQueue(sender, {
       visibilityDelayMs: options.retryDelayMs ?? 2000,
       log: (line) => log(`${stamp(clock)} ${line}`),
     });
     closers.push(() => queue.close());
-    drip.setQueue(queue);
-    handleMailEvent = drip.mailEvents;
+    const sweep = createSweepHandler({ store, queue, clock, log: handlerLog });
 
-    const api = createApi({ store, mailer, queue, clock, tokens, settings, log: apiLogger(log, clock) });
+    const api = createApi({ store, mailer, queue, clock, tokens, settings, log: handlerLog });
     const apiListener = lambdaRequestListener(api, {
       onError: (error) => log(`${stamp(clock)} API error: ${describe(error)}`),
     });
@@ -289,7 +296,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       while (sweeping) await sweeping;
       sweeping = (async () => {
         try {
-          await drip.sweep();
+          await sweep({});
         } catch (error) {
           log(`${stamp(clock)} sweep failed: ${describe(error)}`);
         }
@@ -301,7 +308,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sweepTimer = setInterval(() => {
       if (!sweeping) void sweepNow();
       clock.saveEvery(10_000);
-    }, options.sweepIntervalMs ?? 1000);
+    }, options.sweepIntervalMs ?? defaultSweepInterval(clock.speed));
     closers.push(async () => {
       clearInterval(sweepTimer);
       await sweeping;
@@ -333,6 +340,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 const siteRole = { service: 'the sign-up site and API', envVar: 'PORT' };
 const dynamoRole = { service: 'the DynamoDB emulator', envVar: 'DYNAMODB_PORT' };
 const inboxRole = { service: 'the SES emulator and inbox', envVar: 'INBOX_PORT' };
+
+/**
+ * On AWS the sweep runs every few minutes; locally it runs about every five course
+ * minutes too, so lessons land close to the send hour however fast the clock runs,
+ * but never more often than five times a real second.
+ */
+function defaultSweepInterval(speed: number): number {
+  return Math.min(5000, Math.max(200, Math.round((5 * 60_000) / speed)));
+}
 
 /** A ScaledClock that, with a data dir, resumes from the course time it last saw. */
 function startClock(courseDaySeconds: number, dataDir: string | undefined) {
@@ -441,23 +457,28 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** The API's log lines: one per sign-up, confirmation and unsubscribe; ids only, never an address. */
-function apiLogger(log: (line: string) => void, clock: ScaledClock): ApiLogger {
+/**
+ * The handlers' structured log as one line per event: the API's sign-ups, confirmations
+ * and unsubscribes, the sender's problems and the mail events. Routine lines the
+ * mailer already reports (each send) or that would repeat all the time (each sweep,
+ * each delivery) are left out. Subscriber ids are shortened; no attribute ever carries an address.
+ */
+function lineLogger(log: (line: string) => void, clock: ScaledClock): HandlerLogger {
+  const routine = new Set(['send request handled', 'sweep done']);
   const line =
-    (level: string) =>
+    (level: 'info' | 'warn' | 'error') =>
     (message: string, attributes: Record<string, unknown> = {}) => {
-      const id =
-        typeof attributes.subscriberId === 'string'
-          ? ` subscriber ${attributes.subscriberId.slice(0, 8)}`
-          : '';
-      const outcome = typeof attributes.outcome === 'string' ? `: ${attributes.outcome}` : '';
-      const rest = Object.entries(attributes)
-        .filter(([k]) => k !== 'subscriberId' && k !== 'outcome')
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-        .join(' ');
-      log(
-        `${stamp(clock)} ${level === 'info' ? '' : `${level.toUpperCase()} `}${message.toLowerCase().padEnd(8)}${id}${outcome}${rest ? ` ${rest}` : ''}`,
-      );
+      if (level === 'info' && routine.has(message) && attributes.outcome !== 'rejected') return;
+      if (level === 'info' && attributes.type === 'Delivery') return;
+      const parts = Object.entries(attributes)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) =>
+          k === 'subscriberId' && typeof v === 'string'
+            ? `subscriber ${v.slice(0, 8)}`
+            : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+        );
+      const prefix = level === 'info' ? '' : `${level.toUpperCase()} `;
+      log(`${stamp(clock)} ${prefix}${message}${parts.length ? ` ${parts.join(' ')}` : ''}`);
     };
   return { info: line('info'), warn: line('warn'), error: line('error') };
 }
@@ -487,42 +508,4 @@ function describe(error: unknown): string {
 function urlHost(host: string): string {
   if (host === '::' || host === '0.0.0.0') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** The drip's three Lambdas, as the local stack calls them. */
-
-function wireDrip(deps: {
-  store: SubscriberStore;
-  mailer: Mailer;
-  clock: ScaledClock;
-  tokens: LinkTokens;
-  settings: CourseSettings;
-  log: (line: string) => void;
-}) {
-  let queue: Queue | undefined;
-  return {
-    setQueue(q: Queue) {
-      queue = q;
-    },
-    async sender(event: SQSEvent): Promise<SQSBatchResponse> {
-      const failures: { itemIdentifier: string }[] = [];
-      for (const record of event.Records) {
-        try {
-          await sendNext(deps, JSON.parse(record.body));
-        } catch (error) {
-          deps.log(`send failed ${describe(error)}`);
-          failures.push({ itemIdentifier: record.messageId });
-        }
-      }
-      return { batchItemFailures: failures };
-    },
-    async sweep() {
-      if (!queue) return;
-      await sweepCore({ store: deps.store, queue, clock: deps.clock });
-    },
-    async mailEvents(event: SesEventBridgeEvent) {
-      const parsed = parseSesEvent(event.detail);
-      if (parsed) await recordMailEvent(deps, parsed);
-    },
-  };
 }
