@@ -28,7 +28,7 @@ export async function runErase(
     }
     const keeps =
       current.status === 'unsubscribed' || current.status === 'bounced' || current.status === 'complained'
-        ? `a ${current.status} marker without any personal data will remain`
+        ? `a marker that they are ${current.status}, without any personal data, will remain`
         : 'nothing will remain';
     const ok = await ctx.confirm(
       `Erase subscriber ${idPrefix(current.id)} (${current.status}) and all their data? ${keeps}. [y/N] `,
@@ -48,7 +48,7 @@ export async function runErase(
   ctx.out.write(
     result === 'deleted'
       ? 'Erased: the record is deleted; nothing about this person remains.\n'
-      : `Erased: personal data removed. Kept only a ${current.status} marker (pseudonymous id, status, time): ${why}.\n`,
+      : `Erased: personal data removed. Kept only a marker (pseudonymous id, status "${current.status}", time): ${why}.\n`,
   );
   return result;
 }

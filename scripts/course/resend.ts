@@ -48,6 +48,11 @@ export async function runResendConfirmation(
     );
   }
 
+  if (!/^https?:\/\//.test(ctx.settings.publicBaseUrl)) {
+    throw new CommandError(
+      'Not sent: no public URL for the confirmation link (set publicBaseUrl in course.config.json).',
+    );
+  }
   const tokens = await ctx.linkTokens();
   const next: Subscriber = {
     ...current,

@@ -1,0 +1,268 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTable } from '../../functions/adapters/dynamo-store.js';
+import { COUNTER } from '../../functions/core/counters.js';
+import { main } from '../../scripts/course/cli.js';
+import { createContext, type WiringIo } from '../../scripts/course/wiring.js';
+import { LOCAL_TABLE_NAME } from '../../scripts/local-config.js';
+import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { Buffer } from './harness.js';
+
+const configFile = fileURLToPath(new URL('../fixtures/cli/course.config.json', import.meta.url));
+
+let dynalite: RunningDynalite;
+let clients: ReturnType<typeof makeDynamoClients>;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  clients = makeDynamoClients(dynalite.endpoint);
+});
+afterAll(async () => {
+  clients.client.destroy();
+  await dynalite.close();
+});
+
+/** Runs the CLI with the real wiring; only the environment and CloudFormation are the test's. */
+async function cli(argv: string[], io: Partial<WiringIo> = {}) {
+  const out = new Buffer();
+  const err = new Buffer();
+  const wiring: WiringIo = { out, err, env: {}, configFile, ...io };
+  const code = await main(argv, { out, err, context: (target) => createContext(target, wiring) });
+  return { code, out: out.text, err: err.text };
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the local stack target (default)', () => {
+  beforeAll(async () => {
+    await createTable(clients.client, LOCAL_TABLE_NAME);
+  });
+
+  it('reads the local table at localhost:$DYNAMODB_PORT', async () => {
+    const { DynamoSubscriberStore } = await import('../../functions/adapters/dynamo-store.js');
+    await new DynamoSubscriberStore(clients.docClient, LOCAL_TABLE_NAME).increment({ [COUNTER.signedUp]: 7 });
+
+    const result = await cli(['stats', '--json'], { env: { DYNAMODB_PORT: String(dynalite.port) } });
+
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out).counters[COUNTER.signedUp]).toBe(7);
+  });
+
+  it('names the endpoint and says to start the stack when DynamoDB is not running, exit code 1', async () => {
+    const port = await closedPort();
+
+    const result = await cli(['stats'], { env: { DYNAMODB_PORT: String(port) } });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`Cannot reach DynamoDB at http://localhost:${port} for the local stack`);
+    expect(result.err).toContain('npm start');
+  });
+
+  it('says which table is missing when DynamoDB runs without the course table', async () => {
+    const other = await startDynalite();
+    try {
+      const result = await cli(['list'], { env: { DYNAMODB_PORT: String(other.port) } });
+
+      expect(result.code).toBe(1);
+      expect(result.err).toContain(`Table ${LOCAL_TABLE_NAME} not found at http://localhost:${other.port}`);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('rejects a malformed DYNAMODB_PORT', async () => {
+    const result = await cli(['stats'], { env: { DYNAMODB_PORT: 'eighty' } });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('DYNAMODB_PORT must be a port number');
+  });
+
+  describe('link keys for resend-confirmation', () => {
+    let dataDir: string;
+    beforeEach(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'course-local-'));
+    });
+    afterEach(async () => {
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('uses the keys the local stack keeps in its data folder', async () => {
+      const keys = { currentKeyId: 'local1', keys: { local1: 'local-test-key-0123456789abcdef' } };
+      await writeFile(join(dataDir, 'link-keys.json'), JSON.stringify(keys));
+      const ctx = await createContext(
+        {},
+        {
+          out: new Buffer(),
+          err: new Buffer(),
+          env: { DYNAMODB_PORT: String(dynalite.port) },
+          localDataDir: dataDir,
+        },
+      );
+
+      const tokens = await ctx.linkTokens();
+
+      const token = tokens.sign('unsubscribe', 'abc', { now: new Date() });
+      expect(token.startsWith('local1.')).toBe(true);
+    });
+
+    it('explains how to start the stack so the CLI can sign links, when it keeps its keys in memory', async () => {
+      const ctx = await createContext(
+        {},
+        {
+          out: new Buffer(),
+          err: new Buffer(),
+          env: { DYNAMODB_PORT: String(dynalite.port) },
+          localDataDir: dataDir,
+        },
+      );
+
+      await expect(ctx.linkTokens()).rejects.toThrow('npm start -- --data-dir .local-data');
+    });
+  });
+});
+
+describe('a deployed stack (--stack)', () => {
+  const cloudFormation = new CloudFormationClient({ region: 'eu-west-1' });
+  const cfn = mockClient(cloudFormation);
+  const saved = { ...process.env };
+  let tableName: string;
+
+  beforeAll(async () => {
+    tableName = `KneeCourse-SubscribersTable-${Date.now()}`;
+    await createTable(clients.client, tableName);
+  });
+  beforeEach(() => {
+    cfn.reset();
+    // The real AWS clients, pointed at dynalite for DynamoDB; the credentials are fake.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+  });
+  afterEach(() => {
+    for (const key of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  const outputs = (extra: Record<string, string> = {}) => ({
+    Stacks: [
+      {
+        StackName: 'knee-course',
+        CreationTime: new Date(),
+        StackStatus: 'CREATE_COMPLETE' as const,
+        Outputs: Object.entries({
+          TableName: tableName,
+          QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/knee-course-send',
+          ApiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+          ...extra,
+        }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  });
+
+  it('finds the table through the stack outputs and reads its counters', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'knee-course' }).resolves(outputs());
+    const { DynamoSubscriberStore } = await import('../../functions/adapters/dynamo-store.js');
+    await new DynamoSubscriberStore(clients.docClient, tableName).increment({ [COUNTER.confirmed]: 3 });
+
+    const result = await cli(['stats', '--json', '--stack', 'knee-course'], { cloudFormation });
+
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out).counters[COUNTER.confirmed]).toBe(3);
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(1);
+  });
+
+  it('takes the clinic details from course.config.json and the links from the stack', async () => {
+    cfn.on(DescribeStacksCommand).resolves(outputs({ SenderAddress: 'lessons@riverside-clinic.example' }));
+
+    const ctx = await createContext(
+      { stack: 'knee-course' },
+      { out: new Buffer(), err: new Buffer(), env: {}, configFile, cloudFormation },
+    );
+
+    expect(ctx.target).toBe('stack knee-course (eu-west-1)');
+    expect(ctx.settings).toMatchObject({
+      clinicName: 'Riverside Massage & Bodywork',
+      siteUrl: 'https://riverside-clinic.example',
+      publicBaseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      fromAddress: 'lessons@riverside-clinic.example',
+      replyTo: 'hello@riverside-clinic.example',
+    });
+  });
+
+  it('says so when no stack has that name, exit code 1', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        Object.assign(new Error('Stack with id knee-curse does not exist'), { name: 'ValidationError' }),
+      );
+
+    const result = await cli(['stats', '--stack', 'knee-curse'], { cloudFormation });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('Error: No stack named knee-curse in eu-west-1. Check --stack and --region.\n');
+  });
+
+  it('says so when the stack is not the course stack', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
+    });
+
+    const result = await cli(['stats', '--stack', 'other'], { cloudFormation });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('stack other (eu-west-1) has no output "TableName"');
+  });
+
+  it('explains missing AWS credentials', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        }),
+      );
+
+    const result = await cli(['list', '--stack', 'knee-course'], { cloudFormation });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('no usable AWS credentials');
+  });
+
+  it('needs the clinic configuration of the project', async () => {
+    cfn.on(DescribeStacksCommand).resolves(outputs());
+
+    const result = await cli(['stats', '--stack', 'knee-course'], {
+      cloudFormation,
+      configFile: join(tmpdir(), 'no-such-folder', 'course.config.json'),
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('run the CLI in the project folder the stack was deployed from');
+  });
+
+  it('does not accept --region without --stack', async () => {
+    const result = await cli(['stats', '--region', 'eu-west-1']);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--region goes with --stack');
+  });
+});
