@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+
+/** Repository root: NodejsFunction's project root, and where the handler entries live. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Lambda handler files, one per function, relative to the repository root. */
+export const LAMBDA_ENTRIES = {
+  api: 'functions/api.ts',
+  sweep: 'functions/sweep.ts',
+  sender: 'functions/sender.ts',
+  mailEvents: 'functions/mail-events.ts',
+} as const;
+
+/** A Lambda function of the course, by its key in {@link LAMBDA_ENTRIES}. */
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+
+/**
+ * esbuild settings of every function, shared by the house construct (CourseFunction) and
+ * by `bundleFunctions` so the size the benchmark reports is the size that deploys.
+ */
+export const BUNDLING = {
+  /** Matches Runtime.NODEJS_24_X. */
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  sourceMap: true,
+  // Stack traces map back to files and lines without shipping the sources themselves.
+  sourcesContent: false,
+  // Prefer the ESM builds of the AWS SDK and Powertools: smaller after tree shaking.
+  mainFields: ['module', 'main'],
+  // Some CommonJS dependencies call `require` for Node built-ins; an ES module has none.
+  banner:
+    "import { createRequire as __courseRequire } from 'node:module'; const require = __courseRequire(import.meta.url);",
+  logLevel: 'warning',
+} as const;

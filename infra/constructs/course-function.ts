@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BUNDLING, REPO_ROOT } from '../bundling.js';
+
+/** Properties of a {@link CourseFunction}. */
+export interface CourseFunctionProps {
+  /** Absolute path of the handler file; it exports `handler`. */
+  readonly entry: string;
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+  /** Environment variables (names from functions/env.ts). @default - none besides the house ones */
+  readonly environment?: Record<string, string>;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** How long CloudWatch keeps the function's logs. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Active X-Ray tracing (adds a wildcard-resource X-Ray statement). @default false */
+  readonly tracing?: boolean;
+  /** Powertools service name (Logger `service` key, Metrics `service` dimension). */
+  readonly serviceName: string;
+  /** CloudWatch namespace for Powertools Metrics. */
+  readonly metricsNamespace: string;
+}
+
+/**
+ * The house Lambda function: Node.js 24 on arm64, bundled locally with esbuild (no
+ * Docker) into one minified ES module that carries its own AWS SDK, source maps on,
+ * an explicit log group with retention, and a role that may write only to that log group.
+ */
+export class CourseFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: CourseFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // Logs hold no course data worth keeping after the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Own role instead of AWSLambdaBasicExecutionRole: that managed policy lets the
+    // function write to every log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        bundleAwsSDK: true,
+        externalModules: [],
+        target: BUNDLING.target,
+        format: OutputFormat.ESM,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner,
+      },
+    });
+
+    if (props.tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords accept no resource other than "*".',
+      });
+    }
+  }
+}
+
+/** Settings every function of the stack shares; the stack passes them to each construct. */
+export type FunctionDefaults = Pick<
+  CourseFunctionProps,
+  'logRetention' | 'tracing' | 'serviceName' | 'metricsNamespace' | 'environment'
+>;

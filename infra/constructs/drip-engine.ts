@@ -1,0 +1,117 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/env.js';
+import { CourseFunction, type FunctionDefaults } from './course-function.js';
+import type { MailSending } from './mail-events.js';
+import { tableLogicalId } from './subscriber-table.js';
+
+/** Receives before a message goes to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Properties of {@link DripEngine}. */
+export interface DripEngineProps {
+  readonly sweepEntry: string;
+  readonly senderEntry: string;
+  readonly functionDefaults: FunctionDefaults;
+  readonly table: dynamodb.ITable;
+  readonly linkSecret: secretsmanager.ISecret;
+  readonly sending: MailSending;
+  /** @default Duration.minutes(5) */
+  readonly sweepEvery?: Duration;
+  /** Sender functions running at once; with the pacer this keeps sends under the SES rate. @default 2 */
+  readonly senderMaxConcurrency?: number;
+  /** @default Duration.seconds(30) */
+  readonly senderTimeout?: Duration;
+}
+
+/**
+ * The drip: a schedule runs the sweep, which queues every subscriber whose next lesson
+ * is due; the sender takes them off the queue, sends through SES and reports each
+ * failed message alone so the rest of the batch is not sent again.
+ */
+export class DripEngine extends Construct {
+  readonly sweep: CourseFunction;
+  readonly sender: CourseFunction;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: DripEngineProps) {
+    super(scope, id);
+    const senderTimeout = props.senderTimeout ?? Duration.seconds(30);
+    const maxConcurrency = props.senderMaxConcurrency ?? 2;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.queue = new sqs.Queue(this, 'SendQueue', {
+      // AWS guidance for Lambda event sources: at least six times the function timeout,
+      // so a message is not handed out again while a throttled invocation still holds it.
+      visibilityTimeout: Duration.seconds(senderTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    const indexAck = {
+      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId(props.table)}.Arn>/index/*]`,
+      reason:
+        'Table.grant*() also covers the table’s own indexes; the sweep queries due-index, the only one.',
+    };
+
+    this.sweep = new CourseFunction(this, 'Sweep', {
+      ...props.functionDefaults,
+      entry: props.sweepEntry,
+      description: 'Queues every subscriber whose next lesson is due',
+      timeout: Duration.seconds(60),
+      environment: {
+        ...props.functionDefaults.environment,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.configurationSet]: props.sending.configurationSetName,
+      },
+    });
+    props.table.grantReadWriteData(this.sweep.fn);
+    this.queue.grantSendMessages(this.sweep.fn);
+    Validations.of(this.sweep.role).acknowledge(indexAck);
+
+    this.schedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Looks for due lessons',
+      schedule: events.Schedule.rate(props.sweepEvery ?? Duration.minutes(5)),
+      // A missed sweep is made up by the next one a few minutes later.
+      targets: [new targets.LambdaFunction(this.sweep.fn, { retryAttempts: 0 })],
+    });
+
+    this.sender = new CourseFunction(this, 'Sender', {
+      ...props.functionDefaults,
+      entry: props.senderEntry,
+      description: 'Renders and sends the next lesson of each queued subscriber',
+      timeout: senderTimeout,
+      environment: {
+        ...props.functionDefaults.environment,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.configurationSet]: props.sending.configurationSetName,
+        // Each instance paces itself to MAX_SEND_RATE divided by this.
+        [ENV.senderMaxConcurrency]: String(maxConcurrency),
+      },
+    });
+    props.table.grantReadWriteData(this.sender.fn);
+    props.linkSecret.grantRead(this.sender.fn);
+    props.sending.grantSendEmail(this.sender.fn);
+    Validations.of(this.sender.role).acknowledge(indexAck);
+    this.sender.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency,
+      }),
+    );
+  }
+}

@@ -1,0 +1,225 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { COUNTER } from '../../functions/core/counters.js';
+import { DRIP_METRICS } from '../../functions/handlers/telemetry.js';
+
+/**
+ * Powertools metrics the dashboard shows (namespace from POWERTOOLS_METRICS_NAMESPACE):
+ * the drip and mail-event handlers' DRIP_METRICS (`sent`, `delivered`, `opened`,
+ * `clicked`, `sendFailed` carry an `email` dimension: lesson-1, ..., complete) and the
+ * sign-up counters under their COUNTER names.
+ */
+export const COURSE_METRICS = {
+  signedUp: COUNTER.signedUp,
+  confirmed: COUNTER.confirmed,
+  unsubscribed: COUNTER.unsubscribed,
+  ...DRIP_METRICS,
+} as const;
+
+/** SES account reputation limits past which AWS reviews (and may pause) sending. */
+export const SES_LIMITS = { bounceRate: 0.02, complaintRate: 0.0005 } as const;
+
+/** Properties of {@link Monitoring}. */
+export interface MonitoringProps {
+  readonly metricsNamespace: string;
+  /** Every function of the course by a short name, for error graphs and alarms. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly apiStage: apigw.IHttpStage;
+  /** Address to notify when an alarm fires. @default - alarms show in the console only */
+  readonly alarmEmail?: string;
+}
+
+/** The course dashboard, and alarms for the things that need a person to look. */
+export class Monitoring extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly topic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const hour = Duration.hours(1);
+
+    // SEARCH finds the metric whatever dimensions Powertools added (each handler's
+    // `service`, and `email` for per-lesson counts), so graphs need no dimension list.
+    const search = (metricName: string) =>
+      `SEARCH('Namespace="${props.metricsNamespace}" MetricName="${metricName}"', 'Sum', ${hour.toSeconds()})`;
+    const expression = (text: string, label: string) =>
+      new cloudwatch.MathExpression({ expression: text, label, period: hour, usingMetrics: {} });
+    /** One line, all dimensions added up. */
+    const course = (metricName: string, label: string) => expression(`SUM(${search(metricName)})`, label);
+    /** One line per email of the course, labelled with it (a CloudWatch dynamic label). */
+    const perEmail = (metricName: string) =>
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudWatch's own placeholder syntax
+      expression(search(metricName), "${PROP('Dim.email')}");
+    const ses = (metricName: string, label?: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: hour, label });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(14),
+    });
+    const wide = { width: 12, height: 6 };
+    const m = COURSE_METRICS;
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Sign-ups, confirmations, completions (per hour)',
+        left: [
+          course(m.signedUp, 'signed up'),
+          course(m.confirmed, 'confirmed'),
+          course(m.completed, 'completed'),
+          course(m.unsubscribed, 'unsubscribed'),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Emails sent per lesson (per hour)',
+        left: [perEmail(m.sent)],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Delivered, opened, clicked (all emails, per hour)',
+        left: [course(m.delivered, 'delivered'), course(m.opened, 'opened'), course(m.clicked, 'clicked')],
+      }),
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Bounces, complaints, failed sends (per hour)',
+        left: [
+          course(m.bounced, 'bounced'),
+          course(m.complained, 'complained'),
+          course(m.transientBounces, 'soft bounces'),
+        ],
+        right: [course(m.sendFailed, 'send failed'), course(m.sendPaused, 'SES paused')],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'SES reputation (account)',
+        left: [
+          ses('Reputation.BounceRate', 'bounce rate'),
+          ses('Reputation.ComplaintRate', 'complaint rate'),
+        ],
+        leftAnnotations: [
+          { value: SES_LIMITS.bounceRate, label: 'bounce alarm' },
+          { value: SES_LIMITS.complaintRate, label: 'complaint alarm' },
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Function errors',
+        left: Object.entries(props.functions).map(([name, fn]) =>
+          fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum', label: name }),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Send queue',
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting' }),
+          props.queue.metricApproximateNumberOfMessagesNotVisible({ label: 'in flight' }),
+          course(m.queued, 'queued by the sweep'),
+        ],
+        right: [props.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)' })],
+      }),
+      new cloudwatch.GraphWidget({
+        ...wide,
+        title: 'Dead-letter queue (sends that kept failing)',
+        left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'messages' })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        width: 24,
+        height: 6,
+        title: 'Sign-up API requests',
+        left: [
+          props.apiStage.metricCount({ period: Duration.minutes(5), statistic: 'Sum', label: 'requests' }),
+        ],
+        right: [
+          props.apiStage.metricClientError({ period: Duration.minutes(5), statistic: 'Sum', label: '4xx' }),
+          props.apiStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum', label: '5xx' }),
+        ],
+      }),
+    );
+
+    this.addAlarm('DeadLetters', {
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      description: 'Sends failed five times and wait in the dead-letter queue (README: dead letters).',
+    });
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.addAlarm(`${name}Errors`, {
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        description: `The ${name} function failed; see its log group.`,
+      });
+    }
+    this.addAlarm('BounceRate', {
+      metric: ses('Reputation.BounceRate'),
+      threshold: SES_LIMITS.bounceRate,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: 'SES bounce rate over 2%; AWS reviews accounts at 5% and may pause sending at 10%.',
+    });
+    this.addAlarm('ComplaintRate', {
+      metric: ses('Reputation.ComplaintRate'),
+      threshold: SES_LIMITS.complaintRate,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        'SES complaint rate over 0.05%; AWS reviews accounts at 0.1% and may pause sending at 0.5%.',
+    });
+
+    if (props.alarmEmail) {
+      this.topic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: 'Email course alarms',
+        enforceSSL: true,
+      });
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      const action = new actions.SnsAction(this.topic);
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+
+  /** Console link to the dashboard. */
+  get dashboardUrl(): string {
+    return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+
+  private addAlarm(
+    id: string,
+    props: { metric: cloudwatch.IMetric } & Pick<
+      cloudwatch.CreateAlarmOptions,
+      'threshold' | 'comparisonOperator'
+    > & { description: string },
+  ): void {
+    this.alarms.push(
+      new cloudwatch.Alarm(this, id, {
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        metric: props.metric,
+        threshold: props.threshold,
+        alarmDescription: props.description,
+        ...(props.comparisonOperator ? { comparisonOperator: props.comparisonOperator } : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,151 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/env.js';
+import { CourseFunction, type FunctionDefaults } from './course-function.js';
+import type { MailSending } from './mail-events.js';
+import { tableLogicalId } from './subscriber-table.js';
+
+/**
+ * Every route of the sign-up API, all served by the one api function. Listing them (rather
+ * than a `$default` catch-all) lets API Gateway answer unknown paths with 404 without
+ * invoking Lambda. Cross-origin preflight (OPTIONS) is answered by API Gateway itself
+ * from `allowedOrigins`, so it has no route.
+ */
+export const API_ROUTES = [
+  { path: '/', methods: [apigw.HttpMethod.GET] },
+  { path: '/subscribe', methods: [apigw.HttpMethod.POST] },
+  { path: '/check-inbox', methods: [apigw.HttpMethod.GET] },
+  { path: '/confirm', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST] },
+  { path: '/unsubscribe', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST] },
+  { path: '/health', methods: [apigw.HttpMethod.GET] },
+  { path: '/assets/{proxy+}', methods: [apigw.HttpMethod.GET] },
+] as const;
+
+/**
+ * One JSON object per request. Query strings are left out on purpose: they carry the
+ * link tokens.
+ */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+});
+
+/** Properties of a {@link SignupApi}. */
+export interface SignupApiProps {
+  readonly entry: string;
+  readonly functionDefaults: FunctionDefaults;
+  readonly table: dynamodb.ITable;
+  readonly linkSecret: secretsmanager.ISecret;
+  /** Queue the confirm step puts lesson 1 on. */
+  readonly queue: sqs.IQueue;
+  /** The confirmation email goes out from the api function. */
+  readonly sending: MailSending;
+  /** Steady request rate (per second) and burst for the whole API. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Origins allowed to call the API from a browser on another site. @default - none */
+  readonly allowedOrigins?: readonly string[];
+  /** Public URL when the API sits behind a custom domain. @default - the execute-api URL */
+  readonly publicBaseUrl?: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/**
+ * The public HTTP API: sign-up page and form post, confirm and unsubscribe pages and
+ * their POSTs, health and static assets; throttled and access-logged as JSON.
+ */
+export class SignupApi extends Construct {
+  readonly handler: CourseFunction;
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  /** Base URL links and the sign-up page live under, without a trailing slash. */
+  readonly baseUrl: string;
+  /** The hosted sign-up page. */
+  readonly signupUrl: string;
+
+  constructor(scope: Construct, id: string, props: SignupApiProps) {
+    super(scope, id);
+
+    this.handler = new CourseFunction(this, 'Handler', {
+      ...props.functionDefaults,
+      entry: props.entry,
+      description: 'Sign-up, confirm and unsubscribe pages and form posts',
+      environment: {
+        ...props.functionDefaults.environment,
+        [ENV.queueUrl]: props.queue.queueUrl,
+        [ENV.configurationSet]: props.sending.configurationSetName,
+        // The function cannot be given its own API's URL (a circular reference); without
+        // a custom domain the handler builds links from the request's domain name.
+        ...(props.publicBaseUrl ? { [ENV.publicBaseUrl]: props.publicBaseUrl } : {}),
+      },
+    });
+    props.table.grantReadWriteData(this.handler.fn);
+    props.linkSecret.grantRead(this.handler.fn);
+    props.queue.grantSendMessages(this.handler.fn);
+    props.sending.grantSendEmail(this.handler.fn);
+    Validations.of(this.handler.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId(props.table)}.Arn>/index/*]`,
+      reason: 'Table.grantReadWriteData() also covers the table’s own indexes (only due-index exists).',
+    });
+
+    const origins = props.allowedOrigins ?? [];
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Email course sign-up, confirm and unsubscribe',
+      createDefaultStage: false,
+      ...(origins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...origins],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+              allowHeaders: ['content-type'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('Handler', this.handler.fn);
+    for (const route of API_ROUTES) {
+      this.httpApi.addRoutes({ path: route.path, methods: [...route.methods], integration });
+    }
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Public pages for anonymous visitors: sign-up needs no account, and confirm/unsubscribe are authorised by the signed token in the link.',
+    });
+
+    this.baseUrl = props.publicBaseUrl ?? this.httpApi.apiEndpoint;
+    this.signupUrl = `${this.baseUrl}/`;
+  }
+}

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { TABLE } from '../functions/adapters/table-schema.js';
+import { ENV } from '../functions/env.js';
+import { LAMBDA_ENTRIES, REPO_ROOT } from './bundling.js';
+import type { CourseConfig } from './config.js';
+import type { FunctionDefaults } from './constructs/course-function.js';
+import { DripEngine } from './constructs/drip-engine.js';
+import { LinkSecret } from './constructs/link-secret.js';
+import { MailEvents } from './constructs/mail-events.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { SignupApi } from './constructs/signup-api.js';
+import { SubscriberTable } from './constructs/subscriber-table.js';
+
+/** CloudWatch namespace of the course's own metrics. */
+export const METRICS_NAMESPACE = 'KneePainCourse';
+
+/** Logical ID of the subscriber table; changing it would replace the table with an empty one. */
+export const SUBSCRIBER_TABLE_LOGICAL_ID = 'SubscriberTable';
+
+/** Properties of {@link CourseStack}. */
+export interface CourseStackProps extends StackProps {
+  readonly config: CourseConfig;
+}
+
+/** The whole email course in one stack, environment-agnostic (account and region come from the deploy). */
+export class CourseStack extends Stack {
+  readonly subscribers: SubscriberTable;
+  readonly mail: MailEvents;
+  readonly drip: DripEngine;
+  readonly api: SignupApi;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: CourseStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const entry = (file: string) => join(REPO_ROOT, file);
+
+    this.subscribers = new SubscriberTable(this, 'Subscribers');
+    this.subscribers.pinLogicalId(SUBSCRIBER_TABLE_LOGICAL_ID);
+    const table = this.subscribers.table;
+    const linkSecret = new LinkSecret(this, 'LinkKeys').secret;
+
+    const functionDefaults: FunctionDefaults = {
+      serviceName: 'email-course',
+      metricsNamespace: METRICS_NAMESPACE,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      environment: {
+        [ENV.tableName]: table.tableName,
+        [ENV.linkSecretId]: linkSecret.secretArn,
+        [ENV.fromAddress]: config.senderAddress,
+        [ENV.fromName]: config.senderName,
+        ...(config.replyTo ? { [ENV.replyTo]: config.replyTo } : {}),
+        [ENV.clinicName]: config.clinicName,
+        [ENV.postalAddress]: config.postalAddress,
+        [ENV.siteUrl]: config.siteUrl,
+        [ENV.allowedOrigins]: config.allowedOrigins.join(','),
+        [ENV.sendHour]: String(config.sendHour),
+        [ENV.defaultTimeZone]: config.defaultTimeZone,
+        [ENV.maxSendRate]: String(config.maxSendRate),
+        [ENV.dueShards]: String(TABLE.defaultDueShards),
+      },
+    };
+
+    this.mail = new MailEvents(this, 'Mail', {
+      entry: entry(LAMBDA_ENTRIES.mailEvents),
+      functionDefaults,
+      table,
+      senderAddress: config.senderAddress,
+      identityDomain: config.sesIdentityDomain,
+      mailFromSubdomain: config.mailFromSubdomain,
+      sandboxRecipients: config.sandboxRecipients,
+    });
+
+    this.drip = new DripEngine(this, 'Drip', {
+      sweepEntry: entry(LAMBDA_ENTRIES.sweep),
+      senderEntry: entry(LAMBDA_ENTRIES.sender),
+      functionDefaults,
+      table,
+      linkSecret,
+      sending: this.mail,
+      sweepEvery: Duration.minutes(config.sweepMinutes),
+      senderMaxConcurrency: config.senderMaxConcurrency,
+    });
+
+    this.api = new SignupApi(this, 'Api', {
+      entry: entry(LAMBDA_ENTRIES.api),
+      functionDefaults,
+      table,
+      linkSecret,
+      queue: this.drip.queue,
+      sending: this.mail,
+      throttle: config.apiThrottle,
+      allowedOrigins: config.allowedOrigins,
+      publicBaseUrl: config.publicBaseUrl,
+      accessLogRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+    // Links in lessons point at the API; only the API's own function cannot be told its URL.
+    for (const fn of [this.drip.sweep, this.drip.sender, this.mail.handler]) {
+      fn.fn.addEnvironment(ENV.publicBaseUrl, this.api.baseUrl);
+    }
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      metricsNamespace: METRICS_NAMESPACE,
+      functions: {
+        api: this.api.handler.fn,
+        sweep: this.drip.sweep.fn,
+        sender: this.drip.sender.fn,
+        mailEvents: this.mail.handler.fn,
+      },
+      queue: this.drip.queue,
+      deadLetterQueue: this.drip.deadLetterQueue,
+      apiStage: this.api.stage,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'SignupUrl', { value: this.api.signupUrl, description: 'The hosted sign-up page' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.httpApi.apiEndpoint,
+      description: 'execute-api URL of the API',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: this.monitoring.dashboardUrl,
+      description: 'CloudWatch dashboard',
+    });
+    new CfnOutput(this, 'TableName', { value: table.tableName, description: 'Subscriber table (admin CLI)' });
+    new CfnOutput(this, 'QueueUrl', {
+      value: this.drip.queue.queueUrl,
+      description: 'Send queue (admin CLI)',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.drip.deadLetterQueue.queueUrl,
+      description: 'Sends that kept failing (admin CLI)',
+    });
+    const identity = this.mail.identity;
+    if (identity) {
+      identity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, {
+          value: `${record.name} CNAME ${record.value}`,
+          description: 'Easy DKIM record to add to the domain’s DNS',
+        });
+      });
+    }
+  }
+}
