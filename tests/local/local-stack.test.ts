@@ -226,28 +226,61 @@ describe('ports that are taken', () => {
   it('makes npm start print the message and exit with code 1', async () => {
     const { server, port } = await occupy();
     taken.push(server);
-    const spare = await occupy();
-    const spare2 = await occupy();
-    spare.server.close();
-    spare2.server.close();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DYNAMODB_PORT: String(spare.port),
-        INBOX_PORT: String(spare2.port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const { child, output } = runStart({ PORT: String(port), ...(await freePorts()) });
     const [code] = await once(child, 'exit');
 
     expect(code).toBe(1);
-    expect(stderr).toContain(`Port ${port}`);
-    expect(stderr).toContain('PORT=');
+    expect(output.stderr).toContain(`Port ${port}`);
+    expect(output.stderr).toContain('PORT=');
   });
 });
+
+describe('npm start', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('prints the URLs and stops cleanly on %s', async (signal) => {
+    const ports = await freePorts();
+    const site = await freePort();
+    const { child, output } = runStart({ PORT: site, ...ports, COURSE_DAY_SECONDS: '20' });
+    await waitFor('the start banner', async () =>
+      output.stdout.includes('Press Ctrl-C') ? true : undefined,
+    );
+
+    child.kill(signal);
+    const [code] = await once(child, 'exit');
+
+    expect(code).toBe(0);
+    expect(output.stdout).toContain(`Sign-up page     http://localhost:${site}/`);
+    expect(output.stdout).toContain(`http://localhost:${ports.INBOX_PORT}/`);
+    expect(output.stdout).toContain('/_preview/');
+    expect(output.stdout).toContain('1 course day = 20 s');
+    expect(output.stderr).toBe('');
+  });
+});
+
+/** Runs `npm start`'s script with extra environment variables, collecting its output. */
+function runStart(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk) => {
+    output.stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output.stderr += chunk;
+  });
+  return { child, output };
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<string> {
+  const { server, port } = await occupy();
+  await new Promise((resolve) => server.close(resolve));
+  return String(port);
+}
+
+/** Ports for the emulators that were free a moment ago. */
+async function freePorts(): Promise<{ DYNAMODB_PORT: string; INBOX_PORT: string }> {
+  return { DYNAMODB_PORT: await freePort(), INBOX_PORT: await freePort() };
+}
