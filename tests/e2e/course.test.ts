@@ -136,8 +136,8 @@ describeBrowser('the course in a browser', () => {
       port: 0,
       dynamoPort: 0,
       inboxPort: 0,
-      // Two real seconds per course day: lessons two days apart land about four seconds apart.
-      courseDaySeconds: 2,
+      // Three real seconds per course day: lessons two days apart land about six seconds apart.
+      courseDaySeconds: 3,
       sweepIntervalMs: 100,
       retryDelayMs: 200,
       quiet: true,
@@ -181,7 +181,7 @@ describeBrowser('the course in a browser', () => {
     const emails = await waitForEmails(address, 1 + LESSONS.length);
     expect(emails.map(emailIdOf)).toEqual(['confirm', ...LESSONS]);
 
-    // After lesson 5 the closing email is two course days (four real seconds) away: leave now.
+    // After lesson 5 the closing email is two course days (six real seconds) away: leave now.
     await page.goto(linkIn(emails[LESSONS.length] as StoredEmail, '/unsubscribe'));
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
