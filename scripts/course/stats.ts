@@ -136,7 +136,10 @@ export function formatStats(report: StatsReport): string {
  * Reads the counters and prints the funnel (`json` for machines). Returns the report,
  * so a benchmark can time exactly what the command does.
  */
-export async function runStats(ctx: CourseContext, opts: { json?: boolean } = {}): Promise<StatsReport> {
+export async function runStats(
+  ctx: Pick<CourseContext, 'store' | 'out'>,
+  opts: { json?: boolean } = {},
+): Promise<StatsReport> {
   const report = funnelFromCounters(await ctx.store.readCounters());
   ctx.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStats(report));
   return report;

@@ -3,7 +3,11 @@
  * stack named with `--stack`, found through its CloudFormation outputs. Also builds the
  * adapters for it and turns "cannot reach it" into one clear message.
  */
-import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  type CloudFormationClient,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+} from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -20,7 +24,10 @@ import {
 } from '../local-config.js';
 import { TargetError } from './errors.js';
 
-/** The stack outputs the CLI reads; the course stack declares them under these names. */
+/**
+ * The stack outputs the CLI reads. TableName is required; the sender, configuration set
+ * and link secret are optional (course.config.json and the stack's resources stand in).
+ */
 export const STACK_OUTPUTS = {
   tableName: 'TableName',
   queueUrl: 'QueueUrl',
@@ -125,6 +132,41 @@ export async function stackTarget(
     ...(linkSecretId ? { linkSecretId } : {}),
     ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}),
   };
+}
+
+/** Resources of the course stack the CLI may need when no output names them. */
+export interface StackResources {
+  /** ARN of the link-signing secret. */
+  readonly linkSecretId?: string;
+  /** Name of the SES configuration set that publishes mail events. */
+  readonly configurationSet?: string;
+}
+
+/**
+ * Finds the stack's link secret and SES configuration set among its resources (the
+ * course stack has one of each). Throws TargetError when CloudFormation cannot answer.
+ */
+export async function findStackResources(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<StackResources> {
+  const found: { linkSecretId?: string; configurationSet?: string } = {};
+  let NextToken: string | undefined;
+  try {
+    do {
+      const page = await cloudFormation.send(
+        new ListStackResourcesCommand({ StackName: stackName, NextToken }),
+      );
+      for (const r of page.StackResourceSummaries ?? []) {
+        if (r.ResourceType === 'AWS::SecretsManager::Secret') found.linkSecretId ??= r.PhysicalResourceId;
+        if (r.ResourceType === 'AWS::SES::ConfigurationSet') found.configurationSet ??= r.PhysicalResourceId;
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+  } catch (error) {
+    throw describeAwsError(error, `Cannot list the resources of stack ${stackName}`, stackName);
+  }
+  return found;
 }
 
 async function resolveRegion(client: { config: { region: () => Promise<string> } }): Promise<string> {
@@ -272,6 +314,8 @@ export function guardMailer(mailer: Mailer, target: Target): Mailer {
 export function targetAdapters(
   target: Target,
   settings: CourseSettings,
+  /** Looks up the SES configuration set when the target does not name it (first send only). */
+  findConfigurationSet?: () => Promise<string | undefined>,
 ): { store: SubscriberStore; mailer: Mailer } {
   const local = target.kind === 'local';
   const clientConfig = local
@@ -283,12 +327,26 @@ export function targetAdapters(
   });
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const ses = new SESv2Client({ ...clientConfig, ...(local ? { endpoint: target.sesEndpoint } : {}) });
-  const mailer = new SesMailer(ses, {
-    from: target.sender.from,
-    fromName: settings.fromName,
-    ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-    ...(target.sender.configurationSet ? { configurationSet: target.sender.configurationSet } : {}),
-  });
+  const sesMailer = (configurationSet: string | undefined) =>
+    new SesMailer(ses, {
+      from: target.sender.from,
+      fromName: settings.fromName,
+      ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+      ...(configurationSet ? { configurationSet } : {}),
+    });
+  let mailer: Mailer;
+  if (target.sender.configurationSet || !findConfigurationSet) {
+    mailer = sesMailer(target.sender.configurationSet);
+  } else {
+    // Without the configuration set SES would publish no bounce or complaint for these sends.
+    let built: Promise<Mailer> | undefined;
+    mailer = {
+      async send(email) {
+        built ??= findConfigurationSet().then(sesMailer);
+        return (await built).send(email);
+      },
+    };
+  }
   return {
     store: guardStore(new DynamoSubscriberStore(doc, target.tableName), target),
     mailer: guardMailer(mailer, target),

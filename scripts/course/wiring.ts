@@ -16,7 +16,9 @@ import { type CourseContext, type Output, systemClock } from './context.js';
 import { CommandError, TargetError } from './errors.js';
 import {
   describeAwsError,
+  findStackResources,
   localTarget,
+  type StackResources,
   type StackTarget,
   stackTarget,
   type Target,
@@ -59,10 +61,17 @@ export async function createContext(opts: TargetOptions, io: WiringIo): Promise<
   const cloudFormation =
     io.cloudFormation ?? new CloudFormationClient(opts.region ? { region: opts.region } : {});
   const config = await readConfig(io.configFile ?? CONFIG_FILE);
-  const target = await stackTarget(opts.stack, cloudFormation, config.senderAddress);
+  const stackName = opts.stack;
+  const target = await stackTarget(stackName, cloudFormation, config.senderAddress);
+  let resources: Promise<StackResources> | undefined;
+  const lookUp = () => {
+    resources ??= findStackResources(cloudFormation, stackName);
+    return resources;
+  };
   return contextFor(target, stackSettings(target, config), io, {
-    linkTokens: () => stackLinkTokens(target),
+    linkTokens: async () => stackLinkTokens(target, target.linkSecretId ?? (await lookUp()).linkSecretId),
     clock: systemClock,
+    findConfigurationSet: async () => (await lookUp()).configurationSet,
   });
 }
 
@@ -70,9 +79,13 @@ function contextFor(
   target: Target,
   settings: CourseSettings,
   io: WiringIo,
-  extra: { linkTokens: () => Promise<LinkTokens>; clock: Clock },
+  extra: {
+    linkTokens: () => Promise<LinkTokens>;
+    clock: Clock;
+    findConfigurationSet?: () => Promise<string | undefined>;
+  },
 ): CourseContext {
-  const { store, mailer } = targetAdapters(target, settings);
+  const { store, mailer } = targetAdapters(target, settings, extra.findConfigurationSet);
   return {
     store,
     mailer,
@@ -160,14 +173,12 @@ export function stackSettings(target: StackTarget, config: CourseConfig): Course
   };
 }
 
-async function stackLinkTokens(target: StackTarget): Promise<LinkTokens> {
-  if (!target.linkSecretId) throw new TargetError(`${target.label} has no LinkSecretArn output.`);
+async function stackLinkTokens(target: StackTarget, secretId: string | undefined): Promise<LinkTokens> {
+  if (!secretId) throw new TargetError(`${target.label} has no link-signing secret.`);
   const client = new SecretsManagerClient({ region: target.region });
   let secret: string | undefined;
   try {
-    ({ SecretString: secret } = await client.send(
-      new GetSecretValueCommand({ SecretId: target.linkSecretId }),
-    ));
+    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
   } catch (error) {
     throw describeAwsError(error, `Cannot read the link-signing secret of ${target.label}`);
   }

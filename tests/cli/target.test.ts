@@ -3,11 +3,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+} from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTable } from '../../functions/adapters/dynamo-store.js';
 import { COUNTER } from '../../functions/core/counters.js';
+import { subscriberId } from '../../functions/core/identity.js';
+import { LinkTokens } from '../../functions/core/tokens.js';
 import { main } from '../../scripts/course/cli.js';
 import { createContext, type WiringIo } from '../../scripts/course/wiring.js';
 import { LOCAL_TABLE_NAME } from '../../scripts/local-config.js';
@@ -208,6 +216,95 @@ describe('a deployed stack (--stack)', () => {
     });
   });
 
+  describe('sending', () => {
+    const ses = mockClient(SESv2Client);
+    const secrets = mockClient(SecretsManagerClient);
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LinkKeys-abc';
+    const stackKeys = { currentKeyId: 'k1', k1: 'stack-link-key-0123456789abcdef' };
+    beforeEach(() => {
+      ses.reset();
+      secrets.reset();
+      ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-1' });
+      secrets
+        .on(GetSecretValueCommand, { SecretId: secretArn })
+        .resolves({ SecretString: JSON.stringify(stackKeys) });
+      cfn.on(DescribeStacksCommand).resolves(outputs());
+      cfn.on(ListStackResourcesCommand, { StackName: 'knee-course' }).resolves({
+        StackResourceSummaries: [
+          {
+            LogicalResourceId: 'LinkKeysSecret',
+            PhysicalResourceId: secretArn,
+            ResourceType: 'AWS::SecretsManager::Secret',
+            LastUpdatedTimestamp: new Date(),
+            ResourceStatus: 'CREATE_COMPLETE',
+          },
+          {
+            LogicalResourceId: 'MailConfigurationSet',
+            PhysicalResourceId: 'knee-course-mail',
+            ResourceType: 'AWS::SES::ConfigurationSet',
+            LastUpdatedTimestamp: new Date(),
+            ResourceStatus: 'CREATE_COMPLETE',
+          },
+        ],
+      });
+    });
+
+    it('sends through the stack’s SES configuration set, so bounces and complaints are recorded', async () => {
+      const result = await cli(
+        ['send-test', 'lesson-1', 'owner@riverside-clinic.example', '--stack', 'knee-course'],
+        {
+          cloudFormation,
+        },
+      );
+
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      const [call] = ses.commandCalls(SendEmailCommand);
+      expect(call?.args[0].input).toMatchObject({
+        FromEmailAddress: '"Riverside Massage & Bodywork" <course@riverside-clinic.example>',
+        ConfigurationSetName: 'knee-course-mail',
+        Destination: { ToAddresses: ['owner@riverside-clinic.example'] },
+      });
+      expect(call?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('12 Mill Lane');
+    });
+
+    it('signs a resent confirmation link with the stack’s secret and points it at the stack’s API', async () => {
+      const email = `pending-${Date.now()}@example.com`;
+      const { DynamoSubscriberStore } = await import('../../functions/adapters/dynamo-store.js');
+      await new DynamoSubscriberStore(clients.docClient, tableName).put(
+        {
+          id: subscriberId(email),
+          email,
+          status: 'pending',
+          timeZone: 'Europe/London',
+          createdAt: '2026-11-25T10:00:00.000Z',
+          confirmationSentAt: '2026-11-25T10:00:00.000Z',
+          optInId: 'opt-in-1',
+          sent: {},
+          version: 1,
+        },
+        undefined,
+      );
+
+      const result = await cli(['resend-confirmation', email, '--stack', 'knee-course'], { cloudFormation });
+
+      expect(result.err).toBe('');
+      expect(result.code).toBe(0);
+      const text =
+        ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data ?? '';
+      const token =
+        /https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\/confirm\?token=([A-Za-z0-9_.%-]+)/.exec(
+          text,
+        )?.[1];
+      const verified = new LinkTokens({ currentKeyId: 'k1', keys: { k1: stackKeys.k1 } }).verify(
+        decodeURIComponent(token ?? ''),
+        'confirm',
+        new Date(),
+      );
+      expect(verified).toEqual({ subscriberId: subscriberId(email), optInId: 'opt-in-1' });
+    });
+  });
+
   it('says so when no stack has that name, exit code 1', async () => {
     cfn
       .on(DescribeStacksCommand)
@@ -233,13 +330,11 @@ describe('a deployed stack (--stack)', () => {
   });
 
   it('explains missing AWS credentials', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejects(
-        Object.assign(new Error('Could not load credentials from any providers'), {
-          name: 'CredentialsProviderError',
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
 
     const result = await cli(['list', '--stack', 'knee-course'], { cloudFormation });
 
