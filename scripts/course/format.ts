@@ -17,9 +17,13 @@ export function count(n: number): string {
   return numbers.format(n);
 }
 
-/** 0.4567 -> "45.7%"; no base -> "–". */
+/**
+ * 0.4567 -> "45.7%"; under 1% with two decimals (0.0005 -> "0.05%"), since SES judges
+ * complaint rates around 0.1%; no base -> "–".
+ */
 export function percent(rate: number | null): string {
-  return rate === null ? '–' : `${(rate * 100).toFixed(1)}%`;
+  if (rate === null) return '–';
+  return `${(rate * 100).toFixed(rate > 0 && rate < 0.01 ? 2 : 1)}%`;
 }
 
 /** ISO time -> "2026-11-25 08:00 UTC" (the owner compares times across time zones). */

@@ -3,7 +3,7 @@
  * target, adapters, settings, clock and link keys.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -60,7 +60,10 @@ export async function createContext(opts: TargetOptions, io: WiringIo): Promise<
   }
   const cloudFormation =
     io.cloudFormation ?? new CloudFormationClient(opts.region ? { region: opts.region } : {});
-  const config = await readConfig(io.configFile ?? CONFIG_FILE);
+  // The same file the deploy used: COURSE_CONFIG, as for `cdk deploy`, or the project's own.
+  const config = await readConfig(
+    io.configFile ?? (io.env.COURSE_CONFIG ? resolve(io.env.COURSE_CONFIG) : CONFIG_FILE),
+  );
   const stackName = opts.stack;
   const target = await stackTarget(stackName, cloudFormation, config.senderAddress);
   let resources: Promise<StackResources> | undefined;

@@ -85,6 +85,18 @@ describe('course stats', () => {
     expect(h.out.text).toContain('confirmation emails sent: 220');
   });
 
+  it('shows rates under 1% with two decimals, so a complaint rate near SES limits is visible', async () => {
+    await h.store.increment({
+      [COUNTER.confirmationsSent]: 1000,
+      [COUNTER.sent('lesson-1')]: 1000,
+      [COUNTER.complained]: 1,
+    });
+
+    await h.run('stats');
+
+    expect(h.out.text).toMatch(/complained\s+1\s+0\.05%\s+all emails sent/);
+  });
+
   it('shows dashes instead of rates before anyone signs up', async () => {
     await h.run('stats');
 
