@@ -56,70 +56,73 @@ const intBetween = (min: number, max: number, message: string) =>
  * documented here; the README lists them with examples.
  */
 export const courseConfigSchema = z
-  .strictObject({
-    /** Address the course is sent from; its domain (or the address) must be verified in SES. */
-    senderAddress: emailAddress,
-    /** Display name in the From header, e.g. the clinic's name. */
-    senderName: text(),
-    /** Where replies go, if not the sender address. */
-    replyTo: emailAddress.optional(),
-    /** Clinic name shown in emails and pages. */
-    clinicName: text(),
-    /** Postal address printed in every email footer (anti-spam laws require one). */
-    postalAddress: text(),
-    /** The clinic's own website; emails link to it. */
-    siteUrl: webUrl,
-    /** Origins allowed to post the sign-up form from another site (CORS), e.g. the clinic's site. @default [] */
-    allowedOrigins: z.array(origin).default([]),
-    /** Local hour (0-23) at which lessons go out in the subscriber's time zone. @default 8 */
-    sendHour: intBetween(0, 23, 'must be between 0 and 23').default(8),
-    /** IANA time zone used when the browser sends none or an unknown one. @default 'Europe/London' */
-    defaultTimeZone: z
-      .string(required('an IANA time zone name'))
-      .refine(isIanaTimeZone, 'must be an IANA time zone name like Europe/London')
-      .default('Europe/London'),
-    /** Emails per second the course may send in total; keep it under the SES account's sending rate. @default 10 */
-    maxSendRate: z.number(required('a number')).positive('must be greater than 0').max(1000).default(10),
-    /** Sender Lambdas running at once (AWS minimum for an SQS event source is 2). @default 2 */
-    senderMaxConcurrency: intBetween(2, 1000, 'must be a whole number between 2 and 1000').default(2),
-    /** Minutes between two sweeps for due lessons. @default 5 */
-    sweepMinutes: intBetween(1, 60, 'must be a whole number between 1 and 60').default(5),
-    /** Request rate (per second) and burst allowed on the sign-up API. @default { rateLimit: 10, burstLimit: 20 } */
-    apiThrottle: z
-      .strictObject({
-        rateLimit: z.number(required('a number')).positive('must be greater than 0').default(10),
-        burstLimit: intBetween(1, 5000, 'must be a whole number between 1 and 5000').default(20),
-      })
-      .default({ rateLimit: 10, burstLimit: 20 }),
-    /**
-     * Domain the stack creates an SES identity for (Easy DKIM). Omit when the domain or
-     * address is already verified in SES by hand.
-     */
-    sesIdentityDomain: hostname.optional(),
-    /** Custom MAIL FROM subdomain label, e.g. `mail` for mail.clinic.example (aligns SPF for DMARC). */
-    mailFromSubdomain: z
-      .string(required('a subdomain label'))
-      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a single subdomain label like mail')
-      .optional(),
-    /** Public URL of the sign-up API when it sits behind a custom domain; links in emails use it. */
-    publicBaseUrl: webUrl.optional(),
-    /** Address that receives alarm notifications (confirm the SNS subscription email once). */
-    alarmEmail: emailAddress.optional(),
-    /**
-     * While the SES account is in the sandbox, SES checks the send permission against each
-     * recipient too; list the verified test recipients here. Empty once out of the sandbox.
-     * @default []
-     */
-    sandboxRecipients: z.array(emailAddress).default([]),
-    /** Days CloudWatch keeps function and access logs. @default 30 */
-    logRetentionDays: z
-      .number(required('a number'))
-      .refine(
-        (days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days),
-        `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-      )
-      .default(30),
-  })
+  .strictObject(
+    {
+      /** Address the course is sent from; its domain (or the address) must be verified in SES. */
+      senderAddress: emailAddress,
+      /** Display name in the From header, e.g. the clinic's name. */
+      senderName: text(),
+      /** Where replies go, if not the sender address. */
+      replyTo: emailAddress.optional(),
+      /** Clinic name shown in emails and pages. */
+      clinicName: text(),
+      /** Postal address printed in every email footer (anti-spam laws require one). */
+      postalAddress: text(),
+      /** The clinic's own website; emails link to it. */
+      siteUrl: webUrl,
+      /** Origins allowed to post the sign-up form from another site (CORS), e.g. the clinic's site. @default [] */
+      allowedOrigins: z.array(origin).default([]),
+      /** Local hour (0-23) at which lessons go out in the subscriber's time zone. @default 8 */
+      sendHour: intBetween(0, 23, 'must be between 0 and 23').default(8),
+      /** IANA time zone used when the browser sends none or an unknown one. @default 'Europe/London' */
+      defaultTimeZone: z
+        .string(required('an IANA time zone name'))
+        .refine(isIanaTimeZone, 'must be an IANA time zone name like Europe/London')
+        .default('Europe/London'),
+      /** Emails per second the course may send in total; keep it under the SES account's sending rate. @default 10 */
+      maxSendRate: z.number(required('a number')).positive('must be greater than 0').max(1000).default(10),
+      /** Sender Lambdas running at once (AWS minimum for an SQS event source is 2). @default 2 */
+      senderMaxConcurrency: intBetween(2, 1000, 'must be a whole number between 2 and 1000').default(2),
+      /** Minutes between two sweeps for due lessons. @default 5 */
+      sweepMinutes: intBetween(1, 60, 'must be a whole number between 1 and 60').default(5),
+      /** Request rate (per second) and burst allowed on the sign-up API. @default { rateLimit: 10, burstLimit: 20 } */
+      apiThrottle: z
+        .strictObject({
+          rateLimit: z.number(required('a number')).positive('must be greater than 0').default(10),
+          burstLimit: intBetween(1, 5000, 'must be a whole number between 1 and 5000').default(20),
+        })
+        .default({ rateLimit: 10, burstLimit: 20 }),
+      /**
+       * Domain the stack creates an SES identity for (Easy DKIM). Omit when the domain or
+       * address is already verified in SES by hand.
+       */
+      sesIdentityDomain: hostname.optional(),
+      /** Custom MAIL FROM subdomain label, e.g. `mail` for mail.clinic.example (aligns SPF for DMARC). */
+      mailFromSubdomain: z
+        .string(required('a subdomain label'))
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a single subdomain label like mail')
+        .optional(),
+      /** Public URL of the sign-up API when it sits behind a custom domain; links in emails use it. */
+      publicBaseUrl: webUrl.optional(),
+      /** Address that receives alarm notifications (confirm the SNS subscription email once). */
+      alarmEmail: emailAddress.optional(),
+      /**
+       * While the SES account is in the sandbox, SES checks the send permission against each
+       * recipient too; list the verified test recipients here. Empty once out of the sandbox.
+       * @default []
+       */
+      sandboxRecipients: z.array(emailAddress).default([]),
+      /** Days CloudWatch keeps function and access logs. @default 30 */
+      logRetentionDays: z
+        .number(required('a number'))
+        .refine(
+          (days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days),
+          `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+        )
+        .default(30),
+    },
+    { error: 'must be a JSON object' },
+  )
   .superRefine((config, ctx) => {
     const senderDomain = config.senderAddress.split('@')[1]?.toLowerCase() ?? '';
     if (config.sesIdentityDomain) {

@@ -96,7 +96,7 @@ export class CourseFunction extends Construct {
 
     if (props.tracing) {
       Validations.of(this.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: 'X-Ray PutTraceSegments/PutTelemetryRecords accept no resource other than "*".',
       });
     }

@@ -27,7 +27,7 @@ export class LinkSecret extends Construct {
       },
     });
     Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
+      id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
         'A key ring, not a password: rotating means adding a key and keeping the old ones so links in emails already sent still verify. That is a manual step (README, rotating the link-signing key); a rotation Lambda would be custom code for a yearly task.',
     });

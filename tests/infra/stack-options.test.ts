@@ -1,0 +1,72 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/env.js';
+import type { CourseStack } from '../../infra/course-stack.js';
+import { type Cfn, resourcesOfType, synthCourse, testConfig } from './synth.js';
+
+// The smallest setup: identity verified by hand, no alarm email, no cross-origin form,
+// a custom domain in front of the API, and a test recipient while in the SES sandbox.
+let template: Template;
+let stack: CourseStack;
+
+beforeAll(() => {
+  const config = testConfig({
+    sesIdentityDomain: undefined,
+    mailFromSubdomain: undefined,
+    alarmEmail: undefined,
+    allowedOrigins: [],
+    publicBaseUrl: 'https://course.clinic.example/',
+    sandboxRecipients: ['tester@clinic.example'],
+  });
+  ({ template, stack } = synthCourse(config));
+});
+
+const fnEnv = (fn: { node: { defaultChild?: unknown } }): Record<string, Cfn> => {
+  const id = stack.resolve((fn.node.defaultChild as { logicalId: string }).logicalId);
+  return template.toJSON().Resources[id].Properties.Environment.Variables;
+};
+
+describe('stack without optional features', () => {
+  it('creates no SES identity when the domain is verified outside the stack', () => {
+    template.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    expect(Object.keys(template.toJSON().Outputs).filter((k) => k.startsWith('DkimRecord'))).toEqual([]);
+  });
+
+  it('still allows sending from the sender’s domain, and to sandbox test recipients', () => {
+    const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: Cfn) => s.Action === 'ses:SendEmail');
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) {
+      const arns = JSON.stringify(statement.Resource);
+      expect(arns).toContain(':identity/clinic.example"');
+      expect(arns).toContain(':identity/course@clinic.example"');
+      expect(arns).toContain(':identity/tester@clinic.example"');
+      expect(arns).toContain(':configuration-set/');
+    }
+  });
+
+  it('uses the custom domain for links in every function, the api included', () => {
+    for (const fn of [
+      stack.api.handler.fn,
+      stack.drip.sender.fn,
+      stack.drip.sweep.fn,
+      stack.mail.handler.fn,
+    ]) {
+      expect(fnEnv(fn)[ENV.publicBaseUrl]).toBe('https://course.clinic.example');
+    }
+    expect(template.toJSON().Outputs.SignupUrl.Value).toBe('https://course.clinic.example/');
+  });
+
+  it('answers no cross-origin preflight when no origin is allowed', () => {
+    const api = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Api'))[0];
+    expect(api?.Properties.CorsConfiguration).toBeUndefined();
+  });
+
+  it('keeps the alarms but creates no notification topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
+  });
+});
