@@ -210,8 +210,9 @@ const commands: readonly CommandSpec[] = [
     prepare: (_args, v) => {
       const port = v.port === undefined ? DEFAULT_PREVIEW_PORT : portNumber(v.port as string);
       return async ({ io }) => {
-        const { runPreview } = await needsEmails(() => import('./preview.js'));
-        const gallery = await runPreview({ open: v.open === true, port }, io.out);
+        const gallery = await needsEmails(async () =>
+          (await import('./preview.js')).runPreview({ open: v.open === true, port }, io.out),
+        );
         try {
           await (io.waitForStop ?? untilInterrupted)();
         } finally {

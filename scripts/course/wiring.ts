@@ -6,11 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseLinkKeys } from '../../functions/adapters/link-keys.js';
 import type { Clock } from '../../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
+import { type LinkKeys, LinkTokens } from '../../functions/core/tokens.js';
 import { type CourseConfig, parseConfig } from '../../infra/config.js';
 import { type CourseContext, type Output, systemClock } from './context.js';
 import { CommandError, TargetError } from './errors.js';
@@ -121,7 +119,13 @@ async function localLinkTokens(dataDir: string): Promise<LinkTokens> {
       'The local stack keeps its link keys in memory, so the CLI cannot sign a link it accepts. Start it with `npm start -- --data-dir .local-data` and try again.',
     );
   }
-  return new LinkTokens(parseLinkKeys(JSON.parse(raw)));
+  return new LinkTokens(await parseKeys(raw));
+}
+
+/** Parses the keys' JSON as the Lambdas do (loaded on demand: it pulls in Powertools). */
+async function parseKeys(json: string | undefined): Promise<LinkKeys> {
+  const { parseLinkKeys } = await import('../../functions/adapters/link-keys.js');
+  return parseLinkKeys(JSON.parse(json ?? ''));
 }
 
 /**
@@ -178,6 +182,7 @@ export function stackSettings(target: StackTarget, config: CourseConfig): Course
 
 async function stackLinkTokens(target: StackTarget, secretId: string | undefined): Promise<LinkTokens> {
   if (!secretId) throw new TargetError(`${target.label} has no link-signing secret.`);
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region: target.region });
   let secret: string | undefined;
   try {
@@ -185,5 +190,5 @@ async function stackLinkTokens(target: StackTarget, secretId: string | undefined
   } catch (error) {
     throw describeAwsError(error, `Cannot read the link-signing secret of ${target.label}`);
   }
-  return new LinkTokens(parseLinkKeys(JSON.parse(secret ?? '')));
+  return new LinkTokens(await parseKeys(secret));
 }
