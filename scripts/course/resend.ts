@@ -39,6 +39,13 @@ export async function runResendConfirmation(
   }
   if (!current.email || !current.optInId)
     throw new CommandError('Not sent: the record has no address or opt-in.');
+  // Without keys or a public URL the link cannot work: say so before anything else.
+  if (!/^https?:\/\//.test(ctx.settings.publicBaseUrl)) {
+    throw new CommandError(
+      'Not sent: no public URL for the confirmation link (set publicBaseUrl in course.config.json).',
+    );
+  }
+  const tokens = await ctx.linkTokens();
   const now = ctx.clock.now();
   const last = current.confirmationSentAt ? Date.parse(current.confirmationSentAt) : Number.NaN;
   const wait = last + CONFIRMATION_COOLDOWN_MS - now.getTime();
@@ -48,12 +55,6 @@ export async function runResendConfirmation(
     );
   }
 
-  if (!/^https?:\/\//.test(ctx.settings.publicBaseUrl)) {
-    throw new CommandError(
-      'Not sent: no public URL for the confirmation link (set publicBaseUrl in course.config.json).',
-    );
-  }
-  const tokens = await ctx.linkTokens();
   const next: Subscriber = {
     ...current,
     confirmationSentAt: now.toISOString(),
