@@ -30,6 +30,12 @@ export const CONFIG_FILE = fileURLToPath(new URL('../../course.config.json', imp
 /** The local stack's data folder when started with `npm start -- --data-dir .local-data`. */
 export const LOCAL_DATA_DIR = fileURLToPath(new URL('../../.local-data/', import.meta.url));
 
+/**
+ * Files the CLI reads from the local stack's data folder (the local stack's DATA_FILES;
+ * a test keeps the two equal). Named here so the CLI need not load the whole local stack.
+ */
+export const LOCAL_DATA_FILES = { linkKeys: 'link-keys.json', clock: 'clock.json' } as const;
+
 /** The local site's default port (the local stack's `PORT`). */
 const LOCAL_SITE_PORT = 3000;
 
@@ -110,10 +116,9 @@ export function localSettings(env: NodeJS.ProcessEnv): CourseSettings {
  * started with `--data-dir .local-data`; only then can the CLI sign links it accepts.
  */
 async function localLinkTokens(dataDir: string): Promise<LinkTokens> {
-  const { DATA_FILES } = await import('../local-stack.js');
   let raw: string;
   try {
-    raw = await readFile(join(dataDir, DATA_FILES.linkKeys), 'utf8');
+    raw = await readFile(join(dataDir, LOCAL_DATA_FILES.linkKeys), 'utf8');
   } catch {
     throw new CommandError(
       'The local stack keeps its link keys in memory, so the CLI cannot sign a link it accepts. Start it with `npm start -- --data-dir .local-data` and try again.',
@@ -135,8 +140,7 @@ async function parseKeys(json: string | undefined): Promise<LinkKeys> {
  */
 async function localClock(dataDir: string): Promise<Clock> {
   try {
-    const { DATA_FILES } = await import('../local-stack.js');
-    const saved = JSON.parse(await readFile(join(dataDir, DATA_FILES.clock), 'utf8')) as {
+    const saved = JSON.parse(await readFile(join(dataDir, LOCAL_DATA_FILES.clock), 'utf8')) as {
       courseTime?: string;
     };
     const offset = Date.parse(saved.courseTime ?? '') - Date.now();

@@ -17,8 +17,9 @@ import { COUNTER } from '../../functions/core/counters.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
 import { main } from '../../scripts/course/cli.js';
-import { createContext, type WiringIo } from '../../scripts/course/wiring.js';
+import { createContext, LOCAL_DATA_FILES, type WiringIo } from '../../scripts/course/wiring.js';
 import { LOCAL_TABLE_NAME } from '../../scripts/local-config.js';
+import { DATA_FILES } from '../../scripts/local-stack.js';
 import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
 import { Buffer } from './harness.js';
 
@@ -106,6 +107,11 @@ describe('the local stack target (default)', () => {
     });
     afterEach(async () => {
       await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('reads the same file names the local stack writes', () => {
+      expect(LOCAL_DATA_FILES.linkKeys).toBe(DATA_FILES.linkKeys);
+      expect(LOCAL_DATA_FILES.clock).toBe(DATA_FILES.clock);
     });
 
     it('uses the keys the local stack keeps in its data folder', async () => {
