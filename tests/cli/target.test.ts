@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTable } from '../../functions/adapters/dynamo-store.js';
 import { COUNTER } from '../../functions/core/counters.js';
@@ -91,6 +91,17 @@ describe('the local stack target (default)', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('names the SES endpoint when the local inbox is not running, exit code 1', async () => {
+    const port = await closedPort();
+
+    const result = await cli(['send-test', 'lesson-1', 'owner@clinic.example'], {
+      env: { DYNAMODB_PORT: String(dynalite.port), INBOX_PORT: String(port) },
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`Cannot reach SES at http://localhost:${port} (the local stack)`);
   });
 
   it('rejects a malformed DYNAMODB_PORT', async () => {
@@ -223,8 +234,17 @@ describe('a deployed stack (--stack)', () => {
   });
 
   describe('sending', () => {
-    const ses = mockClient(SESv2Client);
-    const secrets = mockClient(SecretsManagerClient);
+    // SES and Secrets Manager have no emulator here; the mocks stay inside this block.
+    let ses: AwsClientStub<SESv2Client>;
+    let secrets: AwsClientStub<SecretsManagerClient>;
+    beforeAll(() => {
+      ses = mockClient(SESv2Client);
+      secrets = mockClient(SecretsManagerClient);
+    });
+    afterAll(() => {
+      ses.restore();
+      secrets.restore();
+    });
     const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LinkKeys-abc';
     const stackKeys = { currentKeyId: 'k1', k1: 'stack-link-key-0123456789abcdef' };
     beforeEach(() => {
