@@ -134,6 +134,19 @@ export class CourseStack extends Stack {
       value: this.drip.deadLetterQueue.queueUrl,
       description: 'Sends that kept failing (admin CLI)',
     });
+    // Read by the admin CLI (`npm run course -- <command> --stack <name>`).
+    new CfnOutput(this, 'SenderAddress', {
+      value: config.senderAddress,
+      description: 'From address of the course',
+    });
+    new CfnOutput(this, 'ConfigurationSetName', {
+      value: this.mail.configurationSetName,
+      description: 'SES configuration set every course email goes through',
+    });
+    new CfnOutput(this, 'LinkSecretArn', {
+      value: linkSecret.secretArn,
+      description: 'Secrets Manager secret with the link-signing keys (rotate: see README)',
+    });
     const identity = this.mail.identity;
     if (identity) {
       identity.dkimRecords.forEach((record, i) => {

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -11,22 +11,6 @@ import { ENV } from '../../functions/env.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import type { MailSending } from './mail-events.js';
 import { acknowledgeIndexGrant } from './subscriber-table.js';
-
-/**
- * Every route of the sign-up API, all served by the one api function. Listing them (rather
- * than a `$default` catch-all) lets API Gateway answer unknown paths with 404 without
- * invoking Lambda. Cross-origin preflight (OPTIONS) is answered by API Gateway itself
- * from `allowedOrigins`, so it has no route.
- */
-export const API_ROUTES = [
-  { path: '/', methods: [apigw.HttpMethod.GET] },
-  { path: '/subscribe', methods: [apigw.HttpMethod.POST] },
-  { path: '/check-inbox', methods: [apigw.HttpMethod.GET] },
-  { path: '/confirm', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST] },
-  { path: '/unsubscribe', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST] },
-  { path: '/health', methods: [apigw.HttpMethod.GET] },
-  { path: '/assets/{proxy+}', methods: [apigw.HttpMethod.GET] },
-] as const;
 
 /**
  * One JSON object per request. Query strings are left out on purpose: they carry the
@@ -106,20 +90,31 @@ export class SignupApi extends Construct {
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Email course sign-up, confirm and unsubscribe',
       createDefaultStage: false,
+      // One `$default` route: the function owns routing (functions/http/api.ts), with its
+      // own 404 page, 405 with Allow, HEAD and OPTIONS, so a new page needs no infra change.
+      defaultIntegration: new HttpLambdaIntegration('Handler', this.handler.fn),
+      // API Gateway answers cross-origin preflights itself (no Lambda call) and puts the
+      // same origins the function would allow on the responses.
       ...(origins.length > 0
         ? {
             corsPreflight: {
               allowOrigins: [...origins],
               allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
-              allowHeaders: ['content-type'],
+              allowHeaders: ['content-type', 'accept'],
               maxAge: Duration.hours(1),
             },
           }
         : {}),
     });
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG4',
+      reason:
+        'Public pages for anonymous visitors: sign-up needs no account, and confirm/unsubscribe are authorised by the signed token in the link.',
+    });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -130,16 +125,6 @@ export class SignupApi extends Construct {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
-    });
-
-    const integration = new HttpLambdaIntegration('Handler', this.handler.fn);
-    for (const route of API_ROUTES) {
-      this.httpApi.addRoutes({ path: route.path, methods: [...route.methods], integration });
-    }
-    Validations.of(this.httpApi).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-APIG4',
-      reason:
-        'Public pages for anonymous visitors: sign-up needs no account, and confirm/unsubscribe are authorised by the signed token in the link.',
     });
 
     this.baseUrl = props.publicBaseUrl ?? this.httpApi.apiEndpoint;

@@ -29,7 +29,12 @@ function acknowledgements(root: IConstruct): Acknowledgement[] {
   );
 }
 
-let report: { pluginReports: { pluginName?: string; violations?: unknown[]; summary?: unknown }[] };
+interface PluginReport {
+  pluginName: string;
+  violations?: unknown[];
+  suppressedViolations?: { acknowledgedId: string; acknowledgedAt: string }[];
+}
+let report: { pluginReports: PluginReport[] };
 let app: App;
 
 beforeAll(() => {
@@ -48,6 +53,19 @@ describe('cdk-nag AwsSolutions checks', () => {
     const { app: bad, stack } = createCourseApp(testConfig());
     new sqs.Queue(stack, 'PlainQueue'); // no TLS policy, no dead-letter queue
     expect(() => bad.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+
+  it('run on every synth', () => {
+    expect(report.pluginReports.map((r) => r.pluginName)).toContain('AwsSolutions');
+  });
+
+  it('keep no acknowledgement that no longer matches a finding', () => {
+    const used = new Set(
+      report.pluginReports
+        .flatMap((r) => r.suppressedViolations ?? [])
+        .map((v) => `${v.acknowledgedAt} ${v.acknowledgedId}`),
+    );
+    for (const ack of acknowledgements(app)) expect(used, ack.id).toContain(`${ack.path} ${ack.id}`);
   });
 
   it('acknowledge findings on the resource they concern, each with a specific reason', () => {
