@@ -80,7 +80,11 @@ export const courseConfigSchema = z
         .refine(isIanaTimeZone, 'must be an IANA time zone name like Europe/London')
         .default('Europe/London'),
       /** Emails per second the course may send in total; keep it under the SES account's sending rate. @default 10 */
-      maxSendRate: z.number(required('a number')).positive('must be greater than 0').max(1000).default(10),
+      maxSendRate: z
+        .number(required('a number'))
+        .min(1, 'must be at least 1 (the SES sandbox rate)')
+        .max(1000, 'must be at most 1000')
+        .default(10),
       /** Sender Lambdas running at once (AWS minimum for an SQS event source is 2). @default 2 */
       senderMaxConcurrency: intBetween(2, 1000, 'must be a whole number between 2 and 1000').default(2),
       /** Minutes between two sweeps for due lessons. @default 5 */
@@ -134,6 +138,13 @@ export const courseConfigSchema = z
           message: `must be an address at sesIdentityDomain (${config.sesIdentityDomain})`,
         });
       }
+    }
+    if (config.maxSendRate / config.senderMaxConcurrency < 0.5) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['senderMaxConcurrency'],
+        message: 'must be at most 2 × maxSendRate (each sender needs at least one send every two seconds)',
+      });
     }
     if (config.mailFromSubdomain && !config.sesIdentityDomain) {
       ctx.addIssue({

@@ -82,6 +82,7 @@ export class CourseStack extends Stack {
       linkSecret,
       sending: this.mail,
       sweepEvery: Duration.minutes(config.sweepMinutes),
+      maxSendRate: config.maxSendRate,
       senderMaxConcurrency: config.senderMaxConcurrency,
     });
 

@@ -14,6 +14,9 @@ import { acknowledgeIndexGrant } from './subscriber-table.js';
 /** Receives before a message goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
+/** Send requests per sender invocation. */
+export const SENDER_BATCH_SIZE = 10;
+
 /** Properties of {@link DripEngine}. */
 export interface DripEngineProps {
   readonly sweepEntry: string;
@@ -24,9 +27,14 @@ export interface DripEngineProps {
   readonly sending: MailSending;
   /** @default Duration.minutes(5) */
   readonly sweepEvery?: Duration;
+  /** Emails per second for the whole course; the sender instances share it. */
+  readonly maxSendRate: number;
   /** Sender functions running at once; with the pacer this keeps sends under the SES rate. @default 2 */
   readonly senderMaxConcurrency?: number;
-  /** @default Duration.seconds(30) */
+  /**
+   * @default - twice the time pacing a full batch takes at this instance's share of
+   * maxSendRate, plus 10 s for SES and DynamoDB, and at least 30 s
+   */
   readonly senderTimeout?: Duration;
 }
 
@@ -44,8 +52,10 @@ export class DripEngine extends Construct {
 
   constructor(scope: Construct, id: string, props: DripEngineProps) {
     super(scope, id);
-    const senderTimeout = props.senderTimeout ?? Duration.seconds(30);
     const maxConcurrency = props.senderMaxConcurrency ?? 2;
+    const pacingSeconds = SENDER_BATCH_SIZE / (props.maxSendRate / maxConcurrency);
+    const senderTimeout =
+      props.senderTimeout ?? Duration.seconds(Math.min(900, Math.max(30, Math.ceil(2 * pacingSeconds) + 10)));
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       retentionPeriod: Duration.days(14),
@@ -102,7 +112,7 @@ export class DripEngine extends Construct {
     acknowledgeIndexGrant(this.sender.role, props.table);
     this.sender.fn.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 10,
+        batchSize: SENDER_BATCH_SIZE,
         reportBatchItemFailures: true,
         maxConcurrency,
       }),

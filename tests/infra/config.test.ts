@@ -69,7 +69,11 @@ describe('course configuration', () => {
       { allowedOrigins: ['https://clinic.example/form'] },
       'course.config.json: allowedOrigins.0: must be an origin',
     ],
-    [{ maxSendRate: 0 }, 'course.config.json: maxSendRate: must be greater than 0'],
+    [{ maxSendRate: 0.5 }, 'course.config.json: maxSendRate: must be at least 1'],
+    [
+      { maxSendRate: 1, senderMaxConcurrency: 3 },
+      'course.config.json: senderMaxConcurrency: must be at most 2 × maxSendRate',
+    ],
     [
       { senderMaxConcurrency: 1 },
       'course.config.json: senderMaxConcurrency: must be a whole number between 2',

@@ -5,7 +5,8 @@ import type { CourseStack } from '../../infra/course-stack.js';
 import { type Cfn, resourcesOfType, synthCourse, testConfig } from './synth.js';
 
 // The smallest setup: identity verified by hand, no alarm email, no cross-origin form,
-// a custom domain in front of the API, and a test recipient while in the SES sandbox.
+// a custom domain in front of the API, and the SES sandbox (one email a second, a
+// verified test recipient).
 let template: Template;
 let stack: CourseStack;
 
@@ -17,6 +18,8 @@ beforeAll(() => {
     allowedOrigins: [],
     publicBaseUrl: 'https://course.clinic.example/',
     sandboxRecipients: ['tester@clinic.example'],
+    maxSendRate: 1,
+    senderMaxConcurrency: 2,
   });
   ({ template, stack } = synthCourse(config));
 });
@@ -61,6 +64,16 @@ describe('stack without optional features', () => {
   it('answers no cross-origin preflight when no origin is allowed', () => {
     const api = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Api'))[0];
     expect(api?.Properties.CorsConfiguration).toBeUndefined();
+  });
+
+  it('gives the sender long enough to pace a batch at half an email a second', () => {
+    const resources = template.toJSON().Resources;
+    const id = (c: { node: { defaultChild?: unknown } }) =>
+      stack.resolve((c.node.defaultChild as { logicalId: string }).logicalId);
+    const timeout = resources[id(stack.drip.sender.fn)].Properties.Timeout;
+    expect(timeout).toBeGreaterThanOrEqual(2 * 10 * 2); // twice a batch of ten at 0.5/s
+    expect(timeout).toBeLessThanOrEqual(900);
+    expect(resources[id(stack.drip.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
   });
 
   it('keeps the alarms but creates no notification topic', () => {

@@ -7,6 +7,7 @@ import { parseLinkKeys } from '../../functions/adapters/link-keys.js';
 import { settingsFromEnv } from '../../functions/adapters/settings-from-env.js';
 import { TABLE } from '../../functions/adapters/table-schema.js';
 import { ENV } from '../../functions/env.js';
+import { SENDER_BATCH_SIZE } from '../../infra/constructs/drip-engine.js';
 import type { CourseStack } from '../../infra/course-stack.js';
 import { STACK_OUTPUTS } from '../../scripts/course/target.js';
 import { type Cfn, FULL_CONFIG, resourcesOfType, synthCourse, testConfig } from './synth.js';
@@ -198,6 +199,15 @@ describe('drip engine', () => {
     const queue = template.toJSON().Resources[logicalIdOf(stack.drip.queue)].Properties;
     const sender = functionProps(stack.drip.sender.fn);
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * sender.Timeout);
+  });
+
+  it('gives the sender time to pace a full batch at its share of the send rate', () => {
+    const sender = functionProps(stack.drip.sender.fn);
+    const perInstanceRate = FULL_CONFIG.maxSendRate / FULL_CONFIG.senderMaxConcurrency;
+    expect(sender.Timeout).toBeGreaterThanOrEqual((2 * SENDER_BATCH_SIZE) / perInstanceRate);
+    expect(sender.Environment.Variables[ENV.senderMaxConcurrency]).toBe(
+      String(FULL_CONFIG.senderMaxConcurrency),
+    );
   });
 
   it('encrypts both queues and refuses requests without TLS', () => {
