@@ -16,7 +16,7 @@ export interface MailSending {
   grantSendEmail(grantee: iam.IGrantable): iam.Grant;
 }
 
-/** The SES events the course records (suppression on bounce and complaint, counts for the rest). */
+/** The SES events functions/core/mail-events.ts reads (bounce and complaint suppress; the rest are counted). */
 export const MAIL_EVENT_TYPES = [
   ses.EmailSendingEvent.SEND,
   ses.EmailSendingEvent.DELIVERY,
@@ -25,6 +25,7 @@ export const MAIL_EVENT_TYPES = [
   ses.EmailSendingEvent.REJECT,
   ses.EmailSendingEvent.OPEN,
   ses.EmailSendingEvent.CLICK,
+  ses.EmailSendingEvent.DELIVERY_DELAY,
 ] as const;
 
 /** Properties of {@link MailEvents}. */

@@ -161,7 +161,8 @@ export class Monitoring extends Construct {
         statistic: 'Maximum',
       }),
       threshold: 1,
-      description: 'Sends failed five times and wait in the dead-letter queue (README: dead letters).',
+      description:
+        'Sends failed five times and wait in the dead-letter queue (README: the dashboard and the alarms).',
     });
     for (const [name, fn] of Object.entries(props.functions)) {
       this.addAlarm(`${name}Errors`, {
