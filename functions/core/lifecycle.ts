@@ -26,7 +26,7 @@ import { renderEmail } from './render.js';
 import { assertTransition, isSuppressed } from './rules.js';
 import { resolveTimeZone } from './schedule.js';
 import type { CourseSettings } from './settings.js';
-import type { ConsentRecord, Subscriber } from './subscriber.js';
+import type { ConsentRecord, Subscriber, SubscriberStatus } from './subscriber.js';
 import { type LinkPurpose, type LinkTokens, linkUrl } from './tokens.js';
 
 export interface LifecycleDeps {
@@ -138,16 +138,51 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
   const { outcome } = decision;
   const { next, now } = decision.sendFor;
   if (outcome !== 'resent') await bump(deps.store, { [COUNTER.signedUp]: 1 });
-  try {
-    await sendConfirmation(deps, next, now);
-  } catch (error) {
-    // Release the cooldown this attempt took, unless someone has written since.
-    const { confirmationSentAt: _released, ...rest } = next;
-    await deps.store.put({ ...rest, version: next.version + 1 }, next.version).catch(() => undefined);
-    throw error;
-  }
-  await bump(deps.store, { [COUNTER.confirmationsSent]: 1 });
+  await deliverConfirmation(deps, next, now);
   return outcome;
+}
+
+/** What an owner's resend of a confirmation email did. */
+export type ResendOutcome =
+  | { readonly outcome: 'sent' }
+  | { readonly outcome: 'not-found' }
+  | { readonly outcome: 'not-pending'; readonly status: SubscriberStatus }
+  | { readonly outcome: 'cooldown'; readonly lastSentAt: string; readonly retryAt: Date };
+
+/**
+ * Sends a pending subscriber their confirmation email again (the owner's admin
+ * command), for the same opt-in, so links in earlier emails keep working. The consent
+ * record is left as it was: the owner resending is not the person consenting again.
+ * Like a sign-up it respects the cooldown unless `force`, and it first wins the
+ * conditional write of the send time, so a sign-up at the same moment cannot make it
+ * two emails.
+ */
+export async function resendConfirmation(
+  deps: Pick<LifecycleDeps, 'store' | 'mailer' | 'clock' | 'tokens' | 'settings'>,
+  email: string,
+  opts: { readonly force?: boolean } = {},
+): Promise<ResendOutcome> {
+  const id = subscriberId(normaliseEmail(email));
+  const decision = await retrying(async () => {
+    const now = deps.clock.now();
+    const current = await deps.store.get(id);
+    if (!current) return { outcome: 'not-found' } as const;
+    if (current.status !== 'pending') return { outcome: 'not-pending', status: current.status } as const;
+    const lastSentAt = current.confirmationSentAt;
+    const retryAt = new Date((lastSentAt ? Date.parse(lastSentAt) : 0) + CONFIRMATION_COOLDOWN_MS);
+    if (!opts.force && lastSentAt && retryAt > now)
+      return { outcome: 'cooldown', lastSentAt, retryAt } as const;
+    const next: Subscriber = {
+      ...current,
+      confirmationSentAt: now.toISOString(),
+      version: current.version + 1,
+    };
+    await deps.store.put(next, current.version);
+    return { outcome: 'sent', next, now, lastSentAt } as const;
+  });
+  if (decision.outcome !== 'sent') return decision;
+  await deliverConfirmation(deps, decision.next, decision.now, decision.lastSentAt);
+  return { outcome: 'sent' };
 }
 
 /**
@@ -301,6 +336,31 @@ export async function eraseSubscriber(
   });
   if (result !== 'not-found') await bump(deps.store, { [COUNTER.erased]: 1 });
   return result;
+}
+
+/**
+ * Sends the confirmation email that the write of `record` (with its
+ * `confirmationSentAt`) earned. If sending fails, the cooldown this attempt took is
+ * given back (to `previousSentAt`, or none), unless someone has written since, so a
+ * retry can go at once; the error is passed on.
+ */
+async function deliverConfirmation(
+  deps: Pick<LifecycleDeps, 'store' | 'mailer' | 'tokens' | 'settings'>,
+  record: Subscriber,
+  now: Date,
+  previousSentAt?: string,
+): Promise<void> {
+  try {
+    await sendConfirmation(deps, record, now);
+  } catch (error) {
+    const { confirmationSentAt: _released, ...rest } = record;
+    const released = { ...rest, version: record.version + 1 };
+    await deps.store
+      .put(previousSentAt ? { ...released, confirmationSentAt: previousSentAt } : released, record.version)
+      .catch(() => undefined);
+    throw error;
+  }
+  await bump(deps.store, { [COUNTER.confirmationsSent]: 1 });
 }
 
 async function sendConfirmation(
