@@ -4,6 +4,7 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -12,6 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { SystemClock } from './adapters/clock.js';
 import { DynamoSubscriberStore } from './adapters/dynamo-store.js';
 import { loadLinkKeys } from './adapters/link-keys.js';
+import { powertoolsMetricsSink } from './adapters/powertools-metrics.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { settingsFromEnv } from './adapters/settings-from-env.js';
 import { SqsQueue } from './adapters/sqs-queue.js';
@@ -20,6 +22,7 @@ import { ENV, requireEnv } from './env.js';
 import { type ApiHandler, createApi } from './http/api.js';
 
 const logger = new Logger({ serviceName: 'signup-api' });
+const metrics = powertoolsMetricsSink(new Metrics({ serviceName: 'signup-api' }));
 
 // The stack may leave PUBLIC_BASE_URL unset: the API's own URL in its function's
 // environment would be a circular reference. createApi then takes the base URL of
@@ -57,7 +60,10 @@ async function api(): Promise<ApiHandler> {
   const fingerprint = JSON.stringify(keys);
   if (current?.fingerprint !== fingerprint) {
     const tokens = new LinkTokens(keys);
-    current = { fingerprint, api: createApi({ store, mailer, queue, clock, tokens, settings, log: logger }) };
+    current = {
+      fingerprint,
+      api: createApi({ store, mailer, queue, clock, tokens, settings, log: logger, metrics }),
+    };
   }
   return current.api;
 }

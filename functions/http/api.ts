@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ZodError } from 'zod';
+import { COUNTER } from '../core/counters.js';
 import { InvalidLinkError } from '../core/errors.js';
 import { normaliseEmail, subscriberId } from '../core/identity.js';
 import {
@@ -23,6 +24,7 @@ import {
   MailerRetryableError,
 } from '../core/ports.js';
 import type { LinkPurpose } from '../core/tokens.js';
+import type { MetricsSink } from '../handlers/telemetry.js';
 import { signupJs, siteCss } from './assets.js';
 import {
   checkInboxPage,
@@ -54,7 +56,11 @@ export interface ApiLogger {
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
-export type ApiDeps = LifecycleDeps & { log?: ApiLogger };
+/**
+ * What the API needs: the lifecycle's ports, plus a logger and a metrics sink (the
+ * dashboard graphs `signedUp`, `confirmed` and `unsubscribed` from these).
+ */
+export type ApiDeps = LifecycleDeps & { log?: ApiLogger; metrics?: MetricsSink };
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -284,6 +290,7 @@ async function postSubscribe(req: Request): Promise<HttpResponse> {
   try {
     const outcome = await subscribe(req.deps, input);
     req.log.info('Sign-up', { subscriberId: id, outcome });
+    if (outcome === 'created' || outcome === 'reopened') count(req, COUNTER.signedUp);
   } catch (error) {
     // A lost race or an address the mail service refuses: still the neutral answer,
     // so no error reveals anything about an address.
@@ -380,6 +387,7 @@ async function postConfirm(req: Request): Promise<HttpResponse> {
   return withToken(req, tokenFromPost(req), async (token) => {
     const outcome = await confirm(req.deps, token);
     req.log.info('Confirm', { outcome });
+    if (outcome === 'confirmed') count(req, COUNTER.confirmed);
     return html(200, welcomePage(req.page));
   });
 }
@@ -395,8 +403,14 @@ async function postUnsubscribe(req: Request): Promise<HttpResponse> {
   return withToken(req, tokenFromPost(req), async (token) => {
     const outcome = await unsubscribe(req.deps, token);
     req.log.info('Unsubscribe', { outcome });
+    if (outcome === 'unsubscribed') count(req, COUNTER.unsubscribed);
     return html(200, unsubscribedPage(req.page));
   });
+}
+
+/** Publishes one course event as a metric, named like the course counter it mirrors. */
+function count(req: Request, name: string): void {
+  req.deps.metrics?.publish([{ name, value: 1 }]);
 }
 
 function tokenFromPost(req: Request): string | null {

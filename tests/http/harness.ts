@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import type { Clock, SubscriberStore } from '../../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
+import type { MetricCount } from '../../functions/handlers/telemetry.js';
 import { type ApiLogger, createApi } from '../../functions/http/api.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { MemoryQueue } from '../support/memory-queue.js';
@@ -56,13 +57,23 @@ export function testApi<S extends SubscriberStore = MemoryStore>(options: TestAp
     warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
     error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
   };
-  const handler = createApi({ store, mailer, queue, clock, tokens, settings, log });
+  const metrics: MetricCount[] = [];
+  const handler = createApi({
+    store,
+    mailer,
+    queue,
+    clock,
+    tokens,
+    settings,
+    log,
+    metrics: { publish: (counts) => metrics.push(...counts) },
+  });
   const call = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const response = (await handler(event)) as HttpResponse;
     expect(response.statusCode, `${event.requestContext.http.method} ${event.rawPath}`).toBeLessThan(500);
     return response;
   };
-  return { store, mailer, queue, clock, tokens, settings, logs, handler, call };
+  return { store, mailer, queue, clock, tokens, settings, logs, metrics, handler, call };
 }
 
 export type TestApi = ReturnType<typeof testApi<MemoryStore>>;

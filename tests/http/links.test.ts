@@ -257,3 +257,19 @@ describe('expired confirm links', () => {
     expect((await t.store.get(ID))?.status).toBe('unsubscribed');
   });
 });
+
+describe('metrics', () => {
+  it('publishes one signedUp, confirmed and unsubscribed per real change, none for repeats', async () => {
+    const t = await confirmed();
+    await t.call(formPost('/subscribe', { email: ADDRESS })); // already active: no new sign-up
+    await t.call(formPost('/confirm', { token: t.confirmToken })); // already confirmed
+    await t.call(formPost(`/unsubscribe?token=${t.unsubscribeToken}`, {}));
+    await t.call(formPost(`/unsubscribe?token=${t.unsubscribeToken}`, {})); // already unsubscribed
+
+    expect(t.metrics).toEqual([
+      { name: 'signedUp', value: 1 },
+      { name: 'confirmed', value: 1 },
+      { name: 'unsubscribed', value: 1 },
+    ]);
+  });
+});
