@@ -17,24 +17,29 @@
  * recommended).
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import type { LinkKeys } from '../core/tokens.js';
 
 /** How long a warm function reuses the keys before reading the secret again (picks up rotation). */
 export const LINK_KEYS_MAX_AGE_SECONDS = 300;
 
-const keyId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'key ids are URL-safe, 1-32 characters');
-const key = z.string().min(16, 'keys are at least 16 characters');
+const keyId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/, 'key ids are URL-safe, 1-32 characters'));
+const key = z.string().check(z.minLength(16, 'keys are at least 16 characters'));
 
 const nested = z.strictObject({ currentKeyId: keyId, keys: z.record(keyId, key) });
-const flat = z
-  .object({ currentKeyId: keyId })
-  .catchall(key)
-  .transform(({ currentKeyId, ...keys }) => ({ currentKeyId, keys: keys as Record<string, string> }));
+const flat = z.pipe(
+  z.catchall(z.object({ currentKeyId: keyId }), key),
+  z.transform(({ currentKeyId, ...keys }) => ({ currentKeyId, keys: keys as Record<string, string> })),
+);
 
 const linkKeysSchema = z
   .union([nested, flat])
-  .refine((k) => Object.hasOwn(k.keys, k.currentKeyId), 'currentKeyId must name one of the keys');
+  .check(z.refine((k) => Object.hasOwn(k.keys, k.currentKeyId), 'currentKeyId must name one of the keys'));
+
+// zod/mini loads no locale; English messages for this one parse keep the log line readable
+// without setting zod's global configuration.
+const englishIssues = en().localeError;
 
 /** The signing keys' secret did not have the expected JSON shape. */
 export class LinkKeysError extends Error {
@@ -46,7 +51,7 @@ export class LinkKeysError extends Error {
  * path only, never a key.
  */
 export function parseLinkKeys(value: unknown): LinkKeys {
-  const parsed = linkKeysSchema.safeParse(value);
+  const parsed = linkKeysSchema.safeParse(value, { error: englishIssues });
   if (!parsed.success) {
     throw new LinkKeysError(`The link key secret is not valid: ${describeIssues(parsed.error.issues)}`);
   }

@@ -3,7 +3,7 @@
  * destination): hard bounces and complaints suppress the address for good; deliveries,
  * opens and clicks are counted per lesson, on the subscriber and course-wide.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { COUNTER } from './counters.js';
 import { subscriberId } from './identity.js';
 import { type Clock, ConflictError, type CounterDeltas, type SubscriberStore } from './ports.js';
@@ -38,26 +38,26 @@ export interface MailEvent {
   readonly complaintFeedbackType?: string;
 }
 
-const recipients = z.array(z.object({ emailAddress: z.string() })).default([]);
+const recipients = z._default(z.array(z.object({ emailAddress: z.string() })), []);
 const sesDetail = z.object({
   eventType: z.enum(mailEventTypes),
   mail: z.object({
     messageId: z.string(),
-    destination: z.array(z.string()).default([]),
-    tags: z.record(z.string(), z.array(z.string())).default({}),
+    destination: z._default(z.array(z.string()), []),
+    tags: z._default(z.record(z.string(), z.array(z.string())), {}),
   }),
-  bounce: z
-    .object({
-      bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']).catch('Undetermined'),
-      bounceSubType: z.string().optional(),
+  bounce: z.optional(
+    z.object({
+      bounceType: z.catch(z.enum(['Permanent', 'Transient', 'Undetermined']), 'Undetermined'),
+      bounceSubType: z.optional(z.string()),
       bouncedRecipients: recipients,
-    })
-    .optional(),
-  complaint: z
-    .object({ complainedRecipients: recipients, complaintFeedbackType: z.string().optional() })
-    .optional(),
-  delivery: z.object({ recipients: z.array(z.string()).default([]) }).optional(),
-  deliveryDelay: z.object({ delayedRecipients: recipients }).optional(),
+    }),
+  ),
+  complaint: z.optional(
+    z.object({ complainedRecipients: recipients, complaintFeedbackType: z.optional(z.string()) }),
+  ),
+  delivery: z.optional(z.object({ recipients: z._default(z.array(z.string()), []) })),
+  deliveryDelay: z.optional(z.object({ delayedRecipients: recipients })),
 });
 
 /**

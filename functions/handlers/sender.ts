@@ -5,7 +5,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { course } from '../core/course.js';
 import { type SendDeps, sendNext } from '../core/drip.js';
 import type { Pacer } from '../core/pacer.js';
@@ -38,8 +38,8 @@ export class SendingPausedSkipError extends Error {
 }
 
 const sendRequest = z.object({
-  subscriberId: z.string().min(1).max(100),
-  emailId: z.string().min(1).max(50),
+  subscriberId: z.string().check(z.minLength(1), z.maxLength(100)),
+  emailId: z.string().check(z.minLength(1), z.maxLength(50)),
 });
 
 const lastEmailId = course.sequence[course.sequence.length - 1]?.id;

@@ -5,7 +5,7 @@
  * result or a domain error to a response. No GET changes anything.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ZodError } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import { COUNTER } from '../core/counters.js';
 import { InvalidLinkError } from '../core/errors.js';
 import { normaliseEmail, subscriberId } from '../core/identity.js';
@@ -246,7 +246,7 @@ async function postSubscribe(req: Request): Promise<HttpResponse> {
   if (req.bodyBytes > MAX_BODY_BYTES) {
     return fail(413, 'payload_too_large', 'The request is too large.');
   }
-  let parsed: { success: true; data: SignupFields } | { success: false; error: ZodError };
+  let parsed: { success: true; data: SignupFields } | { success: false; error: $ZodError };
   let typed: Partial<SignupFields> = {};
   if (req.mediaType === JSON_TYPE) {
     let body: unknown;

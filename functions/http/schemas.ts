@@ -2,7 +2,7 @@
  * What the sign-up API accepts, as zod schemas. Messages are written for the person at
  * the form: the pages show them as they are.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets. */
 export const MAX_EMAIL_LENGTH = 254;
@@ -30,27 +30,34 @@ const forbiddenInName = /[\p{Cc}\u2028\u2029<>]/u;
 const text = (missing?: string) =>
   z.string({ error: (issue) => (issue.input === undefined && missing ? missing : messages.notText) });
 
-const emailField = text(messages.missingEmail)
-  .trim()
-  .min(1, messages.missingEmail)
-  .max(MAX_EMAIL_LENGTH, { error: messages.emailTooLong, abort: true })
-  .refine((v) => !listSeparator.test(v), { error: messages.multipleEmails, abort: true })
-  .pipe(z.email({ error: messages.invalidEmail }));
+const emailField = z.pipe(
+  text(messages.missingEmail).check(
+    z.trim(),
+    z.minLength(1, messages.missingEmail),
+    z.maxLength(MAX_EMAIL_LENGTH, { error: messages.emailTooLong, abort: true }),
+    z.refine((v: string) => !listSeparator.test(v), { error: messages.multipleEmails, abort: true }),
+  ),
+  z.email({ error: messages.invalidEmail }),
+);
 
 /** Optional first name: trimmed, empty means none. */
-const firstNameField = text()
-  .trim()
-  .max(MAX_FIRST_NAME_LENGTH, { error: messages.firstNameTooLong, abort: true })
-  .refine((v) => !forbiddenInName.test(v), { error: messages.firstNameCharacters })
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
+const firstNameField = z.optional(
+  z.pipe(
+    text().check(
+      z.trim(),
+      z.maxLength(MAX_FIRST_NAME_LENGTH, { error: messages.firstNameTooLong, abort: true }),
+      z.refine((v: string) => !forbiddenInName.test(v), { error: messages.firstNameCharacters }),
+    ),
+    z.transform((v: string) => (v === '' ? undefined : v)),
+  ),
+);
 
 /**
  * The browser's IANA zone. Any text is accepted here: an unknown zone falls back to the
  * course default later, because a browser may know zones this runtime's ICU data lacks,
  * and a sign-up should not fail over when a lesson arrives.
  */
-const timeZoneField = text().trim().max(100).optional().catch(undefined);
+const timeZoneField = z.catch(z.optional(text().check(z.trim(), z.maxLength(100))), undefined);
 
 /** The honeypot: a field hidden from people that form-filling bots complete. */
 export const HONEYPOT_FIELD = 'website';
@@ -59,9 +66,9 @@ const signupShape = {
   email: emailField,
   firstName: firstNameField,
   timeZone: timeZoneField,
-  [HONEYPOT_FIELD]: text().optional(),
+  [HONEYPOT_FIELD]: z.optional(text()),
   /** URL of the page the form sits on (proof of consent); checked and cleaned later. */
-  source: text().optional(),
+  source: z.optional(text()),
 };
 
 /** JSON sign-ups are from code: an unknown field is a mistake worth a 400. */
@@ -75,14 +82,10 @@ export const signupFormSchema = z.object(signupShape);
 export type SignupFields = z.output<typeof signupJsonSchema>;
 
 /** A signed link token: URL-safe characters only, sensible length. */
-export const tokenSchema = z
-  .string()
-  .min(1)
-  .max(1024)
-  .regex(/^[A-Za-z0-9_.~-]+$/);
+export const tokenSchema = z.string().check(z.minLength(1), z.maxLength(1024), z.regex(/^[A-Za-z0-9_.~-]+$/));
 
 /** The first problem of a failed parse, with the field it concerns ('' for the whole body). */
-export function firstIssue(error: z.ZodError): { field: string; message: string; code: string } {
+export function firstIssue(error: z.core.$ZodError): { field: string; message: string; code: string } {
   const issue = error.issues[0];
   if (!issue) return { field: '', message: 'The request is not valid.', code: 'invalid_body' };
   if (issue.code === 'unrecognized_keys') {
