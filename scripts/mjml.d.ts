@@ -13,6 +13,8 @@ declare module 'mjml' {
     includePath?: string | string[];
     keepComments?: boolean;
     minify?: boolean;
+    /** Passed to htmlnano when `minify` is on. */
+    minifyOptions?: { minifyCss?: boolean };
     beautify?: boolean;
   }
   export default function mjml2html(
