@@ -5,7 +5,7 @@
  */
 import type { EmailId } from './course.js';
 import type { OutgoingEmail } from './ports.js';
-import { renderEmail } from './render.js';
+import { renderSequenceEmail } from './render.js';
 import type { CourseSettings } from './settings.js';
 import type { Subscriber } from './subscriber.js';
 import { type LinkTokens, linkUrl } from './tokens.js';
@@ -40,7 +40,7 @@ export function composeSequenceEmail({
 }: ComposeInput): OutgoingEmail {
   if (!subscriber.email) throw new Error(`Subscriber ${subscriber.id} has no address to send to`);
   const unsubscribeUrl = linkUrl(settings, 'unsubscribe', tokens.sign('unsubscribe', subscriber.id, { now }));
-  const rendered = renderEmail(emailId, {
+  const rendered = renderSequenceEmail(emailId, {
     firstName: subscriber.firstName?.trim() || FIRST_NAME_FALLBACK,
     clinicName: settings.clinicName,
     postalAddress: settings.postalAddress,

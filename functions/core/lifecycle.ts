@@ -22,7 +22,7 @@ import {
   type Queue,
   type SubscriberStore,
 } from './ports.js';
-import { renderEmail } from './render.js';
+import { renderConfirmationEmail } from './render.js';
 import { assertTransition, isSuppressed } from './rules.js';
 import { resolveTimeZone } from './schedule.js';
 import type { CourseSettings } from './settings.js';
@@ -371,7 +371,7 @@ async function sendConfirmation(
   if (!record.email || !record.optInId) throw new Error('A confirmation needs an address and an opt-in');
   const { settings } = deps;
   const token = deps.tokens.sign('confirm', record.id, { now, optInId: record.optInId });
-  const { subject, html, text } = renderEmail(course.confirmation.id, {
+  const { subject, html, text } = renderConfirmationEmail({
     firstName: record.firstName ?? 'there',
     clinicName: settings.clinicName,
     postalAddress: settings.postalAddress,

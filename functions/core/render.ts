@@ -1,10 +1,16 @@
 /**
  * Fills the emails compiled at build time (see scripts/build-emails.ts). Each template
- * is split into static parts once, at module load, so a render is a few string joins.
+ * is split into static parts once, on its first render, so a render is a few string joins.
  */
-import type { EmailId } from './course.js';
+import { course, type EmailId } from './course.js';
 import { TemplateVariableError } from './errors.js';
-import { type CompiledEmail, compiledEmails, urlVariables } from './generated/emails.js';
+import {
+  type CompiledEmail,
+  compiledEmails,
+  confirmationEmails,
+  sequenceEmails,
+  urlVariables,
+} from './generated/emails.js';
 
 /** A rendered email, ready for a Mailer. */
 export interface RenderedEmail {
@@ -84,21 +90,22 @@ export function createRenderer(
   urls: readonly string[] = urlVariables,
 ): EmailRenderer {
   const prepared = new Map<string, Prepared>();
-  for (const [id, email] of Object.entries(emails)) {
-    prepared.set(id, {
+  const urlSet = new Set(urls);
+
+  function get(id: string): Prepared {
+    const ready = prepared.get(id);
+    if (ready) return ready;
+    const email = Object.hasOwn(emails, id) ? emails[id] : undefined;
+    if (!email) throw new TemplateVariableError(`No email template "${id}"`);
+    const fresh: Prepared = {
       subject: split(email.subject),
       html: split(email.html),
       text: split(email.text),
       variables: email.variables,
       sample: email.sample,
-    });
-  }
-  const urlSet = new Set(urls);
-
-  function get(id: string): Prepared {
-    const email = prepared.get(id);
-    if (!email) throw new TemplateVariableError(`No email template "${id}"`);
-    return email;
+    };
+    prepared.set(id, fresh);
+    return fresh;
   }
 
   return {
@@ -133,7 +140,11 @@ export function createRenderer(
   };
 }
 
-const renderer = createRenderer(compiledEmails);
+// Pure: a bundle that never calls a renderer below leaves it, and its emails, out. The API
+// then carries the confirmation only and the sender the sequence only.
+const everyEmail = /* @__PURE__ */ createRenderer(compiledEmails);
+const confirmation = /* @__PURE__ */ createRenderer(confirmationEmails);
+const sequence = /* @__PURE__ */ createRenderer(sequenceEmails);
 
 /**
  * Renders one email. Values are HTML-escaped in the HTML part, kept verbatim in the text
@@ -141,15 +152,28 @@ const renderer = createRenderer(compiledEmails);
  * @throws TemplateVariableError when a variable is missing or unknown, or a URL variable is not http(s).
  */
 export function renderEmail(id: EmailId, vars: Record<string, string>): RenderedEmail {
-  return renderer.render(id, vars);
+  return everyEmail.render(id, vars);
+}
+
+/** Renders the confirmation email, as {@link renderEmail} does. */
+export function renderConfirmationEmail(vars: Record<string, string>): RenderedEmail {
+  return confirmation.render(course.confirmation.id, vars);
+}
+
+/**
+ * Renders a lesson or the closing email, as {@link renderEmail} does.
+ * @throws TemplateVariableError also for the confirmation, which is not part of the sequence.
+ */
+export function renderSequenceEmail(id: EmailId, vars: Record<string, string>): RenderedEmail {
+  return sequence.render(id, vars);
 }
 
 /** The variable names an email needs, exactly. */
 export function emailVariables(id: EmailId): readonly string[] {
-  return renderer.variables(id);
+  return everyEmail.variables(id);
 }
 
 /** Sample values for an email's variables (tests, preview, local stack). */
 export function sampleVariables(id: EmailId): Record<string, string> {
-  return renderer.sample(id);
+  return everyEmail.sample(id);
 }
