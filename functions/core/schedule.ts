@@ -1,14 +1,24 @@
 /**
  * When the next email goes out, in the subscriber's own time zone.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 
 // IANA names only ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets or odd strings.
 const zoneName = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
 
+/** The runtime's spelling of a zone it knows; undefined for one its ICU data lacks. */
+function knownZone(tz: string): string | undefined {
+  if (!zoneName.test(tz)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True for a time zone name the runtime knows (IANA, case-insensitive). */
 export function isValidTimeZone(tz: string | undefined): tz is string {
-  return typeof tz === 'string' && zoneName.test(tz) && IANAZone.isValidZone(tz);
+  return typeof tz === 'string' && knownZone(tz) !== undefined;
 }
 
 /**
@@ -16,8 +26,7 @@ export function isValidTimeZone(tz: string | undefined): tz is string {
  * (in its canonical spelling), otherwise `fallback` (the course's default zone).
  */
 export function resolveTimeZone(tz: string | undefined, fallback: string): string {
-  if (!isValidTimeZone(tz)) return fallback;
-  return new Intl.DateTimeFormat('en-GB', { timeZone: tz }).resolvedOptions().timeZone;
+  return (tz !== undefined && knownZone(tz)) || fallback;
 }
 
 /**
