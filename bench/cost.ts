@@ -1,0 +1,638 @@
+/**
+ * Cost model: dollars per 1,000 subscribers who complete the course (7 emails each:
+ * the confirmation, five lessons and the closing email), at list prices, from COUNTED
+ * requests and MEASURED handler times:
+ *
+ * - sign-up and confirm: the browser's requests run through the API handler (counted and
+ *   timed here), then lesson 1, which the confirm step queues on its own (one sender
+ *   invocation with one record), then the SES events of both emails through the
+ *   mail-events handler;
+ * - the other five emails: the drip section's figures per email (sweep, SQS batches of
+ *   ten, sender), read from the same run or the stored results.
+ */
+import { randomBytes } from 'node:crypto';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import { powertoolsMetricsSink } from '../functions/adapters/powertools-metrics.js';
+import type { Mailer, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
+import { sampleSettings } from '../functions/core/settings.js';
+import { LinkTokens } from '../functions/core/tokens.js';
+import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
+import { createSenderHandler } from '../functions/handlers/sender.js';
+import type { MetricCount } from '../functions/handlers/telemetry.js';
+import { createApi } from '../functions/http/api.js';
+import { sesEvent } from '../scripts/local-mail-events.js';
+import type { DripFigures } from './drip.js';
+import { CountingLogger, mean, round, startBenchDynamo } from './support.js';
+
+// ---------------------------------------------------------------- prices
+
+/** When the prices below were checked (us-east-1 list prices, no free tier). */
+export const PRICES_AS_OF = '2026-11';
+
+export const PRICES = {
+  region: 'us-east-1',
+  /** SES outbound email: $0.10 per 1,000. */
+  sesPerEmail: 0.1 / 1000,
+  /** Lambda on arm64: $0.0000133334 per GB-second, $0.20 per million requests. */
+  lambdaPerGbSecond: 0.0000133334,
+  lambdaPerRequest: 0.2 / 1e6,
+  /** DynamoDB on demand since the November 2024 cut: $0.625 per million WRU, $0.125 per million RRU. */
+  dynamoPerWriteUnit: 0.625 / 1e6,
+  dynamoPerReadUnit: 0.125 / 1e6,
+  /** SQS standard queue: $0.40 per million requests. */
+  sqsPerRequest: 0.4 / 1e6,
+  /** API Gateway HTTP API: $1.00 per million requests. */
+  httpApiPerRequest: 1 / 1e6,
+  /**
+   * SES events on the default bus. AWS management events are free; SES's opt-in mail
+   * events are priced here like custom events ($1.00 per million), the cautious reading.
+   */
+  eventBridgePerEvent: 1 / 1e6,
+  /** CloudWatch Logs ingestion (standard class): $0.50 per GB. */
+  logsPerGb: 0.5,
+  /** Data transfer out to the internet: $0.09 per GB (the first 100 GB a month are free). */
+  transferOutPerGb: 0.09,
+  // Monthly, whatever the number of subscribers.
+  secretPerMonth: 0.4,
+  dashboardPerMonth: 3,
+  alarmPerMonth: 0.1,
+  customMetricPerMonth: 0.3,
+  dynamoStoragePerGbMonth: 0.25,
+  pitrPerGbMonth: 0.2,
+} as const;
+
+export type Prices = typeof PRICES;
+
+/** Every function's memory: the house construct's default (CourseFunction); no function sets another. */
+export const LAMBDA_MEMORY_MB = 256;
+/** Lambda's own START, END and REPORT lines per invocation, in bytes (about). */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = 400;
+/** One line of the HTTP API's JSON access log (SignupApi's format), in bytes (about). */
+export const ACCESS_LOG_BYTES_PER_REQUEST = 330;
+
+const GB = 1024 ** 3;
+
+// ---------------------------------------------------------------- the model
+
+/** What one subscriber who completes the course uses, stage by stage. */
+export interface Usage {
+  readonly emails: number;
+  readonly apiRequests: number;
+  readonly lambdaInvocations: number;
+  /** Billed Lambda milliseconds (each invocation rounded up to 1 ms). */
+  readonly lambdaMs: number;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  readonly sqsRequests: number;
+  readonly events: number;
+  readonly logBytes: number;
+  readonly transferBytes: number;
+}
+
+export const noUsage: Usage = {
+  emails: 0,
+  apiRequests: 0,
+  lambdaInvocations: 0,
+  lambdaMs: 0,
+  readUnits: 0,
+  writeUnits: 0,
+  sqsRequests: 0,
+  events: 0,
+  logBytes: 0,
+  transferBytes: 0,
+};
+
+export function addUsage(...parts: readonly Usage[]): Usage {
+  const total: Record<keyof Usage, number> = { ...noUsage };
+  for (const part of parts) for (const key of Object.keys(total) as (keyof Usage)[]) total[key] += part[key];
+  return total;
+}
+
+export function scaleUsage(usage: Usage, factor: number): Usage {
+  return Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, v * factor])) as unknown as Usage;
+}
+
+export interface CostLine {
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly dollars: number;
+}
+
+export interface CostReport {
+  readonly subscribers: number;
+  readonly lines: readonly CostLine[];
+  readonly sesDollars: number;
+  readonly infraDollars: number;
+  readonly totalDollars: number;
+  /** infra ÷ (SES + infra). */
+  readonly infraShare: number;
+}
+
+/** Dollars for `subscribers` subscribers who each use `perSubscriber`. */
+export function costFor(
+  perSubscriber: Usage,
+  subscribers: number,
+  memoryMb: number = LAMBDA_MEMORY_MB,
+  prices: Prices = PRICES,
+): CostReport {
+  const u = scaleUsage(perSubscriber, subscribers);
+  const gbSeconds = (u.lambdaMs / 1000) * (memoryMb / 1024);
+  const lines: CostLine[] = [
+    { item: 'SES emails', quantity: u.emails, unit: 'emails', dollars: u.emails * prices.sesPerEmail },
+    {
+      item: 'API Gateway HTTP API',
+      quantity: u.apiRequests,
+      unit: 'requests',
+      dollars: u.apiRequests * prices.httpApiPerRequest,
+    },
+    {
+      item: 'Lambda requests',
+      quantity: u.lambdaInvocations,
+      unit: 'invocations',
+      dollars: u.lambdaInvocations * prices.lambdaPerRequest,
+    },
+    {
+      item: `Lambda duration (${memoryMb} MB arm64)`,
+      quantity: gbSeconds,
+      unit: 'GB-s',
+      dollars: gbSeconds * prices.lambdaPerGbSecond,
+    },
+    {
+      item: 'DynamoDB reads',
+      quantity: u.readUnits,
+      unit: 'RRU',
+      dollars: u.readUnits * prices.dynamoPerReadUnit,
+    },
+    {
+      item: 'DynamoDB writes',
+      quantity: u.writeUnits,
+      unit: 'WRU',
+      dollars: u.writeUnits * prices.dynamoPerWriteUnit,
+    },
+    { item: 'SQS', quantity: u.sqsRequests, unit: 'requests', dollars: u.sqsRequests * prices.sqsPerRequest },
+    {
+      item: 'EventBridge (SES events)',
+      quantity: u.events,
+      unit: 'events',
+      dollars: u.events * prices.eventBridgePerEvent,
+    },
+    {
+      item: 'CloudWatch Logs ingestion',
+      quantity: u.logBytes / GB,
+      unit: 'GB',
+      dollars: (u.logBytes / GB) * prices.logsPerGb,
+    },
+    {
+      item: 'Data transfer out (pages)',
+      quantity: u.transferBytes / GB,
+      unit: 'GB',
+      dollars: (u.transferBytes / GB) * prices.transferOutPerGb,
+    },
+  ];
+  const sesDollars = lines[0]?.dollars ?? 0;
+  const totalDollars = lines.reduce((sum, line) => sum + line.dollars, 0);
+  const infraDollars = totalDollars - sesDollars;
+  return {
+    subscribers,
+    lines,
+    sesDollars,
+    infraDollars,
+    totalDollars,
+    infraShare: infraDollars / totalDollars,
+  };
+}
+
+/** Costs that do not grow with subscribers, per month, for the README's "what it costs" (estimates). */
+export function fixedMonthly(prices: Prices = PRICES): readonly CostLine[] {
+  const sweepsPerMonth = (30 * 24 * 60) / 5;
+  return [
+    {
+      item: 'Secrets Manager: link-signing secret',
+      quantity: 1,
+      unit: 'secret',
+      dollars: prices.secretPerMonth,
+    },
+    {
+      item: 'CloudWatch dashboard (3 per account are free)',
+      quantity: 1,
+      unit: 'dashboard',
+      dollars: prices.dashboardPerMonth,
+    },
+    { item: 'CloudWatch alarms', quantity: 7, unit: 'alarms', dollars: 7 * prices.alarmPerMonth },
+    {
+      item: 'CloudWatch custom metrics (sent and delivered per email, queued, completed...)',
+      quantity: 16,
+      unit: 'metrics',
+      dollars: 16 * prices.customMetricPerMonth,
+    },
+    {
+      item: 'Sweep every 5 minutes: invocations, 8 index queries each, ~100 ms',
+      quantity: sweepsPerMonth,
+      unit: 'runs',
+      dollars:
+        sweepsPerMonth *
+        (prices.lambdaPerRequest +
+          0.1 * (LAMBDA_MEMORY_MB / 1024) * prices.lambdaPerGbSecond +
+          8 * 0.5 * prices.dynamoPerReadUnit),
+    },
+    {
+      item: 'SQS long polling by the sender event source when idle (~5 pollers, 20 s waits)',
+      quantity: 5 * 3 * 60 * 24 * 30,
+      unit: 'requests',
+      dollars: 5 * 3 * 60 * 24 * 30 * prices.sqsPerRequest,
+    },
+    {
+      item: 'DynamoDB storage and PITR per 1,000 subscribers kept (~2 KB each)',
+      quantity: (1000 * 2048) / GB,
+      unit: 'GB',
+      dollars: ((1000 * 2048) / GB) * (prices.dynamoStoragePerGbMonth + prices.pitrPerGbMonth),
+    },
+  ];
+}
+
+// ---------------------------------------------------------------- the counted run
+
+/** Emails a completing subscriber gets: confirmation, five lessons, closing email. */
+const EMAILS_PER_SUBSCRIBER = 7;
+/** Of those, sent by the sweep in SQS batches (all but the confirmation and lesson 1). */
+const SWEPT_EMAILS = 5;
+
+/** Keeps the emails so the bench can follow the confirmation link and make SES events. */
+class CapturingMailer implements Mailer {
+  readonly sent: { email: OutgoingEmail; messageId: string; at: Date }[] = [];
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    const messageId = `0100019${randomBytes(26).toString('hex')}-000000`;
+    this.sent.push({ email, messageId, at: new Date() });
+    return { messageId };
+  }
+}
+
+class ArrayQueue implements Queue {
+  readonly requests: SendRequest[] = [];
+  sendBatchRequests = 0;
+  async enqueue(requests: readonly SendRequest[]): Promise<void> {
+    this.sendBatchRequests += Math.ceil(requests.length / 10);
+    this.requests.push(...requests);
+  }
+}
+
+function apiEvent(
+  method: string,
+  path: string,
+  opts: { query?: string; body?: string; contentType?: string; accept?: string } = {},
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {
+    host: 'course.clinic.example',
+    'user-agent': 'Mozilla/5.0 (bench)',
+    accept: opts.accept ?? 'text/html',
+    ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+  };
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: opts.query ?? '',
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      domainName: 'course.clinic.example',
+      domainPrefix: 'course',
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: headers['user-agent'] as string,
+      },
+      requestId: randomBytes(8).toString('hex'),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+/** Bytes of the EMF log line(s) Powertools Metrics writes for one publish. */
+function emfBytes(service: string, counts: readonly MetricCount[]): number {
+  const metrics = new Metrics({ namespace: 'KneeCourse', serviceName: service });
+  let bytes = 0;
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    powertoolsMetricsSink(metrics).publish(counts);
+  } finally {
+    process.stdout.write = write;
+  }
+  return bytes;
+}
+
+const ceilMs = (values: readonly number[]) => values.reduce((sum, ms) => sum + Math.max(1, Math.ceil(ms)), 0);
+
+export interface CostFigures {
+  readonly pricesAsOf: string;
+  readonly subscribers: number;
+  readonly emailsPerSubscriber: number;
+  readonly sesDollars: number;
+  readonly infraDollars: number;
+  readonly totalDollars: number;
+  readonly infraShare: number;
+  /** infraShare if every Lambda invocation billed 100 ms (AWS network latencies instead of local ones). */
+  readonly infraShareAt100msLambdas: number;
+  /** infraShare if the configuration set did not publish Send events (the handler ignores them). */
+  readonly infraShareWithoutSendEvents: number;
+  readonly lines: Record<string, number>;
+  readonly fixedMonthlyDollars: number;
+  readonly fixedMonthly: Record<string, number>;
+  /** What one completing subscriber uses, stage by stage. */
+  readonly perSubscriber: Readonly<
+    Record<'signupAndConfirm' | 'lesson1' | 'sweptEmails' | 'sendEvents' | 'deliveryEvents' | 'total', Usage>
+  >;
+  readonly measured: Readonly<Record<string, number>>;
+}
+
+/**
+ * Counts and times sign-up, confirm, lesson 1 and the SES events for `subscribers`
+ * subscribers on dynalite, combines them with the drip section's per-email figures and
+ * prices the lot per 1,000 completing subscribers.
+ */
+export async function runCostBench(
+  drip: DripFigures,
+  options: { subscribers?: number } = {},
+): Promise<CostFigures> {
+  const n = options.subscribers ?? 200;
+  const dynamo = await startBenchDynamo('bench-cost');
+  try {
+    const keyId = 'bench';
+    const tokens = new LinkTokens({
+      currentKeyId: keyId,
+      keys: { [keyId]: randomBytes(32).toString('base64url') },
+    });
+    const settings = { ...sampleSettings, publicBaseUrl: 'https://course.clinic.example' };
+    const clock = { now: () => new Date() };
+    const mailer = new CapturingMailer();
+    const queue = new ArrayQueue();
+    const apiLog = new CountingLogger('signup-api');
+    const apiMetrics: MetricCount[][] = [];
+    const api = createApi({
+      store: dynamo.store,
+      mailer,
+      queue,
+      clock,
+      tokens,
+      settings,
+      log: apiLog,
+      metrics: { publish: (counts) => apiMetrics.push([...counts]) },
+    });
+
+    // 1. The browser's requests: page, stylesheet, script, sign-up, confirm page, confirm.
+    const apiMs: number[] = [];
+    let responseBytes = 0;
+    const call = async (event: APIGatewayProxyEventV2, expect: number) => {
+      const started = performance.now();
+      const response = await api(event);
+      apiMs.push(performance.now() - started);
+      if (response.statusCode !== expect) {
+        throw new Error(`${event.requestContext.http.method} ${event.rawPath}: ${response.statusCode}`);
+      }
+      const headerBytes = Object.entries(response.headers ?? {}).reduce(
+        (sum, [k, v]) => sum + k.length + String(v).length + 4,
+        0,
+      );
+      responseBytes += Buffer.byteLength(response.body ?? '') + headerBytes + 17;
+    };
+    // Warm the code paths, then count.
+    for (let i = 0; i < 5; i++) await call(apiEvent('GET', '/'), 200);
+    dynamo.counter.reset();
+    apiMs.length = 0;
+    responseBytes = 0;
+    apiLog.reset();
+    apiMetrics.length = 0;
+    let apiRequests = 0;
+    for (let i = 0; i < n; i++) {
+      await call(apiEvent('GET', '/'), 200);
+      await call(apiEvent('GET', '/assets/site.css', { accept: 'text/css' }), 200);
+      await call(apiEvent('GET', '/assets/signup.js', { accept: '*/*' }), 200);
+      const body = JSON.stringify({
+        email: `cost${i}@bench.example`,
+        firstName: 'Sam',
+        timeZone: 'Europe/London',
+      });
+      await call(
+        apiEvent('POST', '/subscribe', { body, contentType: 'application/json', accept: 'application/json' }),
+        202,
+      );
+      const sent = mailer.sent.at(-1);
+      const token = /\/confirm\?token=([A-Za-z0-9._~-]+)/.exec(sent?.email.text ?? '')?.[1];
+      if (!token) throw new Error('no confirmation link in the confirmation email');
+      await call(apiEvent('GET', '/confirm', { query: `token=${token}` }), 200);
+      await call(
+        apiEvent('POST', '/confirm', {
+          body: `token=${token}`,
+          contentType: 'application/x-www-form-urlencoded',
+        }),
+        200,
+      );
+      apiRequests += 6;
+    }
+    const signupCounts = dynamo.counter.snapshot();
+    if (queue.requests.length !== n) throw new Error(`confirm queued ${queue.requests.length} of ${n}`);
+    const apiEmfBytes = apiMetrics.reduce((sum, counts) => sum + emfBytes('signup-api', counts), 0);
+
+    // 2. Lesson 1: queued by the confirm step, so it arrives in a batch of its own.
+    const senderLog = new CountingLogger('drip-sender');
+    const sender = createSenderHandler({
+      store: dynamo.store,
+      mailer,
+      clock,
+      settings,
+      tokens,
+      log: senderLog,
+    });
+    dynamo.counter.reset();
+    const lessonMs: number[] = [];
+    for (const request of queue.requests) {
+      const event: SQSEvent = {
+        Records: [
+          {
+            messageId: randomBytes(8).toString('hex'),
+            receiptHandle: 'bench',
+            body: JSON.stringify(request),
+            attributes: {
+              ApproximateReceiveCount: '1',
+              SentTimestamp: String(Date.now()),
+              SenderId: 'bench',
+              ApproximateFirstReceiveTimestamp: String(Date.now()),
+            },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bench-send',
+            awsRegion: 'us-east-1',
+          },
+        ],
+      };
+      const started = performance.now();
+      const response = await sender(event);
+      lessonMs.push(performance.now() - started);
+      if (response.batchItemFailures.length > 0) throw new Error('lesson 1 failed to send');
+    }
+    const lessonCounts = dynamo.counter.snapshot();
+    if (mailer.sent.length !== 2 * n) throw new Error(`sent ${mailer.sent.length} emails, expected ${2 * n}`);
+    const senderEmf = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-1', value: 1 }]);
+    const senderEmfBatch = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-3', value: 10 }]);
+
+    // 3. SES events of both emails: Send (ignored) and Delivery (counted on the record and course-wide).
+    const eventsLog = new CountingLogger('mail-events');
+    const events = createMailEventsHandler({ store: dynamo.store, clock, log: eventsLog });
+    dynamo.counter.reset();
+    const sendMs: number[] = [];
+    const deliveryMs: number[] = [];
+    let sendLogBytes = 0;
+    for (const { email, messageId, at } of mailer.sent) {
+      const mail = { messageId, to: email.to, from: settings.fromAddress, tags: email.tags, sentAt: at };
+      const delivery = sesEvent('Delivery', mail, new Date());
+      const { delivery: _d, ...sendDetail } = delivery.detail;
+      const send = { ...delivery, 'detail-type': 'Email Sent', detail: { ...sendDetail, eventType: 'Send' } };
+      const before = eventsLog.bytes;
+      let started = performance.now();
+      await events(send);
+      sendMs.push(performance.now() - started);
+      sendLogBytes += eventsLog.bytes - before;
+      started = performance.now();
+      await events(delivery);
+      deliveryMs.push(performance.now() - started);
+    }
+    const eventCounts = dynamo.counter.snapshot();
+    const deliveryLogBytes = eventsLog.bytes - sendLogBytes;
+    const deliveredEmf = emfBytes('mail-events', [{ name: 'delivered', email: 'lesson-1', value: 1 }]);
+
+    // Per completing subscriber, stage by stage.
+    const signup: Usage = {
+      ...noUsage,
+      emails: 1,
+      apiRequests: apiRequests / n,
+      lambdaInvocations: apiRequests / n,
+      lambdaMs: ceilMs(apiMs) / n,
+      readUnits: signupCounts.readUnits / n,
+      writeUnits: (signupCounts.tableWriteUnits + signupCounts.indexWriteUnits) / n,
+      // The confirm step's SendMessageBatch for lesson 1.
+      sqsRequests: queue.sendBatchRequests / n,
+      logBytes:
+        (apiLog.bytes + apiEmfBytes) / n +
+        (apiRequests / n) * (PLATFORM_LOG_BYTES_PER_INVOCATION + ACCESS_LOG_BYTES_PER_REQUEST),
+      transferBytes: responseBytes / n,
+    };
+    const lesson1: Usage = {
+      ...noUsage,
+      emails: 1,
+      lambdaInvocations: 1,
+      lambdaMs: ceilMs(lessonMs) / n,
+      readUnits: lessonCounts.readUnits / n,
+      writeUnits: (lessonCounts.tableWriteUnits + lessonCounts.indexWriteUnits) / n,
+      // ReceiveMessage and DeleteMessageBatch for its batch of one.
+      sqsRequests: 2,
+      logBytes: senderLog.bytes / n + senderEmf + PLATFORM_LOG_BYTES_PER_INVOCATION,
+    };
+    const swept: Usage = scaleUsage(
+      {
+        ...noUsage,
+        emails: 1,
+        lambdaInvocations: drip.invocationsPerEmail,
+        lambdaMs: drip.invocationsPerEmail * Math.ceil(drip.handlerMsPerInvocation),
+        readUnits: drip.readUnitsPerEmail,
+        writeUnits: drip.writeUnitsPerEmail,
+        sqsRequests: drip.sqsRequestsPerEmail,
+        logBytes:
+          drip.logBytesPerEmail +
+          drip.invocationsPerEmail * (senderEmfBatch + PLATFORM_LOG_BYTES_PER_INVOCATION),
+      },
+      SWEPT_EMAILS,
+    );
+    const emailsMeasured = mailer.sent.length;
+    // Per email: one Send event (the handler only logs it) and one Delivery event.
+    const sendEvents: Usage = scaleUsage(
+      {
+        ...noUsage,
+        lambdaInvocations: 1,
+        lambdaMs: ceilMs(sendMs) / emailsMeasured,
+        events: 1,
+        logBytes: sendLogBytes / emailsMeasured + PLATFORM_LOG_BYTES_PER_INVOCATION,
+      },
+      EMAILS_PER_SUBSCRIBER,
+    );
+    const deliveryEvents: Usage = scaleUsage(
+      {
+        ...noUsage,
+        lambdaInvocations: 1,
+        lambdaMs: ceilMs(deliveryMs) / emailsMeasured,
+        readUnits: eventCounts.readUnits / emailsMeasured,
+        writeUnits: (eventCounts.tableWriteUnits + eventCounts.indexWriteUnits) / emailsMeasured,
+        events: 1,
+        logBytes: deliveryLogBytes / emailsMeasured + deliveredEmf + PLATFORM_LOG_BYTES_PER_INVOCATION,
+      },
+      EMAILS_PER_SUBSCRIBER,
+    );
+    const mailEvents = addUsage(sendEvents, deliveryEvents);
+    const perSubscriber = addUsage(signup, lesson1, swept, mailEvents);
+    if (perSubscriber.emails !== EMAILS_PER_SUBSCRIBER) throw new Error('the model lost an email');
+
+    const report = costFor(perSubscriber, 1000);
+    const slow = costFor({ ...perSubscriber, lambdaMs: perSubscriber.lambdaInvocations * 100 }, 1000);
+    const withoutSend = costFor(addUsage(perSubscriber, scaleUsage(sendEvents, -1)), 1000);
+    const fixed = fixedMonthly();
+    const dollars = (v: number) => round(v, 5);
+    const roundUsage = (u: Usage) =>
+      Object.fromEntries(Object.entries(u).map(([k, v]) => [k, round(v, 3)])) as unknown as Usage;
+    return {
+      pricesAsOf: PRICES_AS_OF,
+      subscribers: 1000,
+      emailsPerSubscriber: EMAILS_PER_SUBSCRIBER,
+      sesDollars: dollars(report.sesDollars),
+      infraDollars: dollars(report.infraDollars),
+      totalDollars: dollars(report.totalDollars),
+      infraShare: round(report.infraShare, 4),
+      infraShareAt100msLambdas: round(slow.infraShare, 4),
+      infraShareWithoutSendEvents: round(withoutSend.infraShare, 4),
+      lines: Object.fromEntries(report.lines.map((l) => [l.item, dollars(l.dollars)])),
+      fixedMonthlyDollars: round(
+        fixed.reduce((sum, l) => sum + l.dollars, 0),
+        2,
+      ),
+      fixedMonthly: Object.fromEntries(fixed.map((l) => [l.item, round(l.dollars, 4)])),
+      perSubscriber: {
+        signupAndConfirm: roundUsage(signup),
+        lesson1: roundUsage(lesson1),
+        sweptEmails: roundUsage(swept),
+        sendEvents: roundUsage(sendEvents),
+        deliveryEvents: roundUsage(deliveryEvents),
+        total: roundUsage(perSubscriber),
+      },
+      measured: {
+        apiMsPerRequest: round(mean(apiMs), 3),
+        lesson1MsPerInvocation: round(mean(lessonMs), 3),
+        sendEventMs: round(mean(sendMs), 3),
+        deliveryEventMs: round(mean(deliveryMs), 3),
+        signupReadsPerSubscriber: round(signupCounts.reads / n, 3),
+        signupWritesPerSubscriber: round(signupCounts.writes / n, 3),
+        lesson1ReadsPerEmail: round(lessonCounts.reads / n, 3),
+        lesson1WritesPerEmail: round(lessonCounts.writes / n, 3),
+        deliveryEventReads: round(eventCounts.reads / emailsMeasured, 3),
+        deliveryEventWrites: round(eventCounts.writes / emailsMeasured, 3),
+        sweptEmailMsPerInvocation: drip.handlerMsPerInvocation,
+        lambdaMemoryMb: LAMBDA_MEMORY_MB,
+        lifecycleSubscribers: n,
+      },
+    };
+  } finally {
+    await dynamo.close();
+  }
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { addUsage, costFor, noUsage, PRICES, scaleUsage, type Usage } from '../../bench/cost.js';
+
+const emailsOnly: Usage = { ...noUsage, emails: 7 };
+
+describe('cost model', () => {
+  it('charges only SES when nothing else is used', () => {
+    const report = costFor(emailsOnly, 1000);
+
+    expect(report.sesDollars).toBeCloseTo(0.7, 10);
+    expect(report.infraDollars).toBe(0);
+    expect(report.infraShare).toBe(0);
+  });
+
+  it('prices each line at its list price for 1,000 subscribers', () => {
+    const usage: Usage = {
+      emails: 7,
+      apiRequests: 6,
+      lambdaInvocations: 20,
+      lambdaMs: 1000,
+      readUnits: 16,
+      writeUnits: 8,
+      sqsRequests: 5,
+      events: 14,
+      logBytes: 1024 ** 3 / 1000,
+      transferBytes: 1024 ** 3 / 1000,
+    };
+
+    const report = costFor(usage, 1000, 256);
+    const line = (prefix: string) => report.lines.find((l) => l.item.startsWith(prefix))?.dollars;
+
+    expect(line('API Gateway')).toBeCloseTo(0.006, 10);
+    expect(line('Lambda requests')).toBeCloseTo(0.004, 10);
+    // 1,000 subscribers × 1 s × 0.25 GB = 250 GB-s.
+    expect(line('Lambda duration')).toBeCloseTo(250 * PRICES.lambdaPerGbSecond, 10);
+    expect(line('DynamoDB reads')).toBeCloseTo(0.002, 10);
+    expect(line('DynamoDB writes')).toBeCloseTo(0.005, 10);
+    expect(line('SQS')).toBeCloseTo(0.002, 10);
+    expect(line('EventBridge')).toBeCloseTo(0.014, 10);
+    expect(line('CloudWatch Logs')).toBeCloseTo(0.5, 10);
+    expect(line('Data transfer')).toBeCloseTo(0.09, 10);
+    expect(report.totalDollars).toBeCloseTo(report.sesDollars + report.infraDollars, 10);
+    expect(report.infraShare).toBeCloseTo(report.infraDollars / report.totalDollars, 10);
+  });
+
+  it('adds and scales usage stage by stage', () => {
+    const stage: Usage = { ...noUsage, emails: 1, writeUnits: 8, lambdaInvocations: 0.1 };
+
+    const total = addUsage(emailsOnly, scaleUsage(stage, 5));
+
+    expect(total.emails).toBe(12);
+    expect(total.writeUnits).toBe(40);
+    expect(total.lambdaInvocations).toBeCloseTo(0.5, 10);
+    expect(total.readUnits).toBe(0);
+  });
+});
