@@ -258,6 +258,8 @@ export async function runDripBench(
   const dynamo = await startBenchDynamo();
   try {
     const storeWrites = options.storeWrites ?? 8000;
+    // Untimed: the first few thousand requests of a process run before the JIT has warmed up.
+    await storeCeiling(dynamo, concurrency, 2000);
     const before = await storeCeiling(dynamo, concurrency, storeWrites);
 
     // Handler time per batch with nothing else running: what one Lambda instance would bill.

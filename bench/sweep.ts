@@ -31,6 +31,8 @@ export interface SweepFigures {
   readonly scannedRatio: number;
   readonly ms: number;
   readonly seedSeconds: number;
+  /** Subscribers by state: `due` and `later` are active. */
+  readonly byStatus: Readonly<Record<string, number>>;
 }
 
 /** Counts what the sweep queues and drops it: the table stays as it is for the next run. */
@@ -91,5 +93,6 @@ export async function runSweepBench(options: { runs?: number } = {}): Promise<Sw
     scannedRatio: round(counts.queryScanned / table.due, 4),
     ms: round(median(times), 1),
     seedSeconds: round(table.seedMs / 1000, 1),
+    byStatus: table.byStatus,
   };
 }
