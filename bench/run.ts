@@ -247,7 +247,7 @@ const sections: readonly BenchSection[] = [
         });
         rows.push({
           measure: `\`${name}\` cold import, ratio to \`node -e ''\` (\`bundles.${name}.coldImportRatio\`)`,
-          result: `${fixed(f.coldImportRatio, 2)} (${ms(f.coldImportMs)}; ${ms(f.coldImportNoSourceMapsMs)} without source maps)`,
+          result: `${fixed(f.coldImportRatio, 2)} (${ms(f.coldImportMs)}; ${ms(f.coldImportWithSourceMapsMs)} with source maps applied)`,
           target: '< 3',
           met: f.coldImportRatio < 3,
         });
@@ -262,15 +262,15 @@ const sections: readonly BenchSection[] = [
     note: (r) => {
       const b = get<BundlesFigures>(r, 'bundles');
       const largest = lambdaNames.map((n) => `\`${n}\`: ${(b[n] as BundleFigures).largest}`).join('; ');
-      const method = `Each handler bundled by infra's \`bundleFunctions\` with the settings the stack's NodejsFunction uses (esbuild, platform node, target node24, ESM, minified, external source map, AWS SDK and Powertools bundled). Cold import: a fresh \`node --input-type=module -e "await import('<bundle>')"\` per run, with every environment variable the stack sets filled with dummy values and \`NODE_OPTIONS=--enable-source-maps\` as on Lambda, against a fresh \`node -e ''\`; ${b.runs} interleaved runs each, medians, wall time of the whole process. This machine runs Node.js ${r.machine.node}, Lambda runs Node.js 24. Largest parts: ${largest}.`;
+      const method = `Each handler bundled by infra's \`bundleFunctions\` with the settings the stack's NodejsFunction uses (esbuild, platform node, target node24, ESM, minified, external source map, AWS SDK and Powertools bundled). Cold import: a fresh \`node --input-type=module -e "await import('<bundle>')"\` per run, with every environment variable the stack sets filled with dummy values and no \`NODE_OPTIONS\`, as on Lambda (the source map ships but is not applied; with \`--enable-source-maps\` it is timed too), against a fresh \`node -e ''\`; ${b.runs} interleaved runs each, medians, wall time of the whole process. This machine runs Node.js ${r.machine.node}, Lambda runs Node.js 24. Largest parts: ${largest}.`;
       const slow = lambdaNames.filter((n) => (b[n] as BundleFigures).coldImportRatio >= 3);
       if (slow.length === 0) return method;
       const maps = mean(
         lambdaNames.map(
-          (n) => (b[n] as BundleFigures).coldImportMs - (b[n] as BundleFigures).coldImportNoSourceMapsMs,
+          (n) => (b[n] as BundleFigures).coldImportWithSourceMapsMs - (b[n] as BundleFigures).coldImportMs,
         ),
       );
-      return `${method}\n\n**Why ${slow.map((n) => `\`${n}\``).join(' and ')} miss${slow.length === 1 ? 'es' : ''} the ratio of 3:** a bundle that does nothing but build a DynamoDB document client already imports at ${fixed(b.dynamoClientOnly.coldImportRatio, 2)}× an empty process: the SDK's modules and the Node.js built-ins its HTTP handler loads at import (http, https, tls and its root certificates, zlib). Every handler needs that client, so the ratio of 3 leaves ${ms(3 * b.emptyNodeMs - b.dynamoClientOnly.coldImportMs)} for everything else. \`--enable-source-maps\` costs ${ms(maps)} on average (Node.js reads and parses the map at load); the rest is each handler's own share of clients, Powertools and libraries (largest parts above). What would bring them under: drop \`--enable-source-maps\` from the functions' NODE_OPTIONS (stack traces would then point into the minified bundle), and in the API build the AWS clients on first use instead of at import (its pages and assets need none of them, so those cold starts would skip the SDK's start entirely).`;
+      return `${method}\n\n**Why ${slow.map((n) => `\`${n}\``).join(' and ')} miss${slow.length === 1 ? 'es' : ''} the ratio of 3:** a bundle that does nothing but build a DynamoDB document client already imports at ${fixed(b.dynamoClientOnly.coldImportRatio, 2)}× an empty process: the SDK's modules and the Node.js built-ins its HTTP handler loads at import (http, https, tls and its root certificates, zlib). Every handler needs that client, so the ratio of 3 leaves ${ms(3 * b.emptyNodeMs - b.dynamoClientOnly.coldImportMs)} for everything else. Applying source maps is already off (it would add ${ms(maps)} on average); the rest is each handler's own share of clients, Powertools and libraries (largest parts above). What would bring them under: in the API, build the AWS clients on first use instead of at import (its pages and assets need none of them, so those cold starts would skip the SDK's start entirely).`;
     },
   },
   {

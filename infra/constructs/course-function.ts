@@ -31,8 +31,13 @@ export interface CourseFunctionProps {
 
 /**
  * The house Lambda function: Node.js 24 on arm64, bundled locally with esbuild (no
- * Docker) into one minified ES module that carries its own AWS SDK, source maps on,
+ * Docker) into one minified ES module that carries its own AWS SDK and its source map,
  * an explicit log group with retention, and a role that may write only to that log group.
+ *
+ * The source map ships with the code but Node.js applies it only with
+ * `NODE_OPTIONS=--enable-source-maps`, which is left off: reading the map costs every
+ * cold start 10-35 ms (BENCHMARKS.md, bundles). To read a stack trace, set that variable
+ * on the function for the investigation, or map the trace offline with the `.map` file.
  */
 export class CourseFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -75,7 +80,6 @@ export class CourseFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         ...props.environment,

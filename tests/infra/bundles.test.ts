@@ -30,6 +30,14 @@ describe('Lambda bundles', () => {
     expect(reports[name].bytes).toBeLessThan(MAX_BUNDLE_BYTES);
   });
 
+  it.each(names)('ships a source map with %s that points into the project', (name) => {
+    const map = JSON.parse(readFileSync(join(outDir, name, 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+    };
+    expect(reports[name].sourceMapBytes).toBeGreaterThan(0);
+    expect(map.sources.some((source) => source.includes('functions/'))).toBe(true);
+  });
+
   it.each(names)('leaves mjml out of %s (emails are compiled at build time)', (name) => {
     expect(reports[name].packages.filter((p) => p === 'mjml' || p.startsWith('mjml-'))).toEqual([]);
   });
