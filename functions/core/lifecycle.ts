@@ -14,20 +14,14 @@ import { COUNTER } from './counters.js';
 import { course } from './course.js';
 import { InvalidLinkError } from './errors.js';
 import { normaliseEmail, subscriberId } from './identity.js';
-import {
-  type Clock,
-  ConflictError,
-  type CounterDeltas,
-  type Mailer,
-  type Queue,
-  type SubscriberStore,
-} from './ports.js';
+import type { Clock, Mailer, Queue, SubscriberStore } from './ports.js';
 import { renderConfirmationEmail } from './render.js';
 import { assertTransition, isSuppressed } from './rules.js';
 import { resolveTimeZone } from './schedule.js';
 import type { CourseSettings } from './settings.js';
 import type { ConsentRecord, Subscriber, SubscriberStatus } from './subscriber.js';
 import { type LinkPurpose, type LinkTokens, linkUrl } from './tokens.js';
+import { bumpCounters, retryOnConflict } from './writes.js';
 
 export interface LifecycleDeps {
   store: SubscriberStore;
@@ -58,9 +52,6 @@ interface SignupDecision {
 /** A pending address gets at most one confirmation email per this period. */
 export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
 
-/** Attempts of one read-decide-write cycle before a ConflictError is passed on. */
-const MAX_ATTEMPTS = 5;
-
 const confirmTags = { course: 'knee-pain', email: course.confirmation.id } as const;
 
 /**
@@ -85,7 +76,7 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
   const firstName = input.firstName?.trim() || undefined;
   const timeZone = resolveTimeZone(input.timeZone, deps.settings.defaultTimeZone);
 
-  const decision = await retrying(async (): Promise<SignupDecision> => {
+  const decision = await retryOnConflict(async (): Promise<SignupDecision> => {
     const now = deps.clock.now();
     const at = now.toISOString();
     const current = await deps.store.get(id);
@@ -137,7 +128,7 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
   if (!decision.sendFor) return decision.outcome;
   const { outcome } = decision;
   const { next, now } = decision.sendFor;
-  if (outcome !== 'resent') await bump(deps.store, { [COUNTER.signedUp]: 1 });
+  if (outcome !== 'resent') await bumpCounters(deps.store, { [COUNTER.signedUp]: 1 });
   await deliverConfirmation(deps, next, now);
   return outcome;
 }
@@ -163,7 +154,7 @@ export async function resendConfirmation(
   opts: { readonly force?: boolean } = {},
 ): Promise<ResendOutcome> {
   const id = subscriberId(normaliseEmail(email));
-  const decision = await retrying(async () => {
+  const decision = await retryOnConflict(async () => {
     const now = deps.clock.now();
     const current = await deps.store.get(id);
     if (!current) return { outcome: 'not-found' } as const;
@@ -210,7 +201,7 @@ export async function confirm(
 ): Promise<'confirmed' | 'already-confirmed'> {
   const { subscriberId: id, optInId } = deps.tokens.verify(token, 'confirm', deps.clock.now());
 
-  const result = await retrying(async () => {
+  const result = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
     if (current?.status === 'active' || current?.status === 'completed') return 'already-confirmed' as const;
     if (current?.status !== 'pending' || !optInId || optInId !== current.optInId) {
@@ -231,7 +222,7 @@ export async function confirm(
   });
 
   if (result === 'confirmed') {
-    await bump(deps.store, { [COUNTER.confirmed]: 1 });
+    await bumpCounters(deps.store, { [COUNTER.confirmed]: 1 });
     const first = course.sequence[0].id;
     // Lesson 1 is already due in the record; if the queue is down, the next sweep sends it.
     await deps.queue.enqueue([{ subscriberId: id, emailId: first }]).catch(() => undefined);
@@ -262,7 +253,7 @@ export async function unsubscribeById(
   deps: Pick<LifecycleDeps, 'store' | 'clock'>,
   subscriberId: string,
 ): Promise<'unsubscribed' | 'already-unsubscribed' | 'not-found'> {
-  const result = await retrying(async () => {
+  const result = await retryOnConflict(async () => {
     const current = await deps.store.get(subscriberId);
     if (!current) return 'not-found' as const;
     if (current.status === 'unsubscribed' || isSuppressed(current.status))
@@ -278,7 +269,7 @@ export async function unsubscribeById(
     await deps.store.put(next, current.version);
     return 'unsubscribed' as const;
   });
-  if (result === 'unsubscribed') await bump(deps.store, { [COUNTER.unsubscribed]: 1 });
+  if (result === 'unsubscribed') await bumpCounters(deps.store, { [COUNTER.unsubscribed]: 1 });
   return result;
 }
 
@@ -312,7 +303,7 @@ export async function eraseSubscriber(
   email: string,
 ): Promise<'deleted' | 'tombstoned' | 'not-found'> {
   const id = subscriberId(normaliseEmail(email));
-  const result = await retrying(async () => {
+  const result = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
     if (!current) return 'not-found' as const;
     if (current.status === 'unsubscribed' || isSuppressed(current.status)) {
@@ -334,7 +325,7 @@ export async function eraseSubscriber(
     await deps.store.delete(id, current.version);
     return 'deleted' as const;
   });
-  if (result !== 'not-found') await bump(deps.store, { [COUNTER.erased]: 1 });
+  if (result !== 'not-found') await bumpCounters(deps.store, { [COUNTER.erased]: 1 });
   return result;
 }
 
@@ -360,7 +351,7 @@ async function deliverConfirmation(
       .catch(() => undefined);
     throw error;
   }
-  await bump(deps.store, { [COUNTER.confirmationsSent]: 1 });
+  await bumpCounters(deps.store, { [COUNTER.confirmationsSent]: 1 });
 }
 
 async function sendConfirmation(
@@ -379,25 +370,6 @@ async function sendConfirmation(
     confirmUrl: linkUrl(settings, 'confirm', token),
   });
   await deps.mailer.send({ to: record.email, subject, html, text, headers: {}, tags: confirmTags });
-}
-
-/** Runs one read-decide-write cycle again when it lost a conditional write. */
-async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ConflictError) || n >= MAX_ATTEMPTS) throw error;
-    }
-  }
-}
-
-/**
- * Counters are statistics, bumped after the state change they count: a failed bump must
- * not turn a completed sign-up or unsubscribe into an error the visitor would retry.
- */
-async function bump(store: SubscriberStore, deltas: CounterDeltas): Promise<void> {
-  await store.increment(deltas).catch(() => undefined);
 }
 
 function pickConsent(c: SignupInput['consent']): Pick<ConsentRecord, 'ip' | 'userAgent' | 'formUrl'> {

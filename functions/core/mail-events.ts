@@ -6,9 +6,10 @@
 import * as z from 'zod/mini';
 import { COUNTER } from './counters.js';
 import { subscriberId } from './identity.js';
-import { type Clock, ConflictError, type CounterDeltas, type SubscriberStore } from './ports.js';
+import type { Clock, SubscriberStore } from './ports.js';
 import { canTransition } from './rules.js';
 import type { EngagementCounts, Subscriber, SubscriberStatus } from './subscriber.js';
+import { bumpCounters, retryOnConflict } from './writes.js';
 
 export const mailEventTypes = [
   'Send',
@@ -118,7 +119,6 @@ const engagementCounter = {
   Open: COUNTER.opened,
   Click: COUNTER.clicked,
 } as const;
-const MAX_ATTEMPTS = 5;
 
 /**
  * Applies one mail event, one outcome per recipient.
@@ -149,7 +149,7 @@ async function applyTo(deps: MailEventDeps, event: MailEvent, id: string): Promi
   switch (event.type) {
     case 'Bounce':
       if (event.bounceType === 'Permanent') return suppress(deps, id, 'bounced', COUNTER.bounced);
-      await bump(deps.store, { [COUNTER.transientBounces]: 1 });
+      await bumpCounters(deps.store, { [COUNTER.transientBounces]: 1 });
       return 'counted';
     case 'Complaint':
       if (event.complaintFeedbackType === 'not-spam') return 'ignored';
@@ -160,7 +160,7 @@ async function applyTo(deps: MailEventDeps, event: MailEvent, id: string): Promi
       return countEngagement(deps, event.type, event.emailId, id);
     case 'Reject':
       if (!event.emailId) return 'ignored';
-      await bump(deps.store, { [COUNTER.sendFailed(event.emailId)]: 1 });
+      await bumpCounters(deps.store, { [COUNTER.sendFailed(event.emailId)]: 1 });
       return 'counted';
     default:
       return 'ignored';
@@ -173,7 +173,7 @@ async function suppress(
   status: Extract<SubscriberStatus, 'bounced' | 'complained'>,
   counter: string,
 ): Promise<MailEventOutcome> {
-  const result = await retrying(async () => {
+  const result = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
     if (!current) return 'unknown' as const;
     if (current.status === status || !canTransition(current.status, status))
@@ -188,7 +188,7 @@ async function suppress(
     await deps.store.put(next, current.version);
     return status;
   });
-  if (result === status) await bump(deps.store, { [counter]: 1 });
+  if (result === status) await bumpCounters(deps.store, { [counter]: 1 });
   return result;
 }
 
@@ -200,7 +200,7 @@ async function countEngagement(
 ): Promise<MailEventOutcome> {
   if (!emailId) return 'ignored';
   const field = engagementField[type];
-  const result = await retrying(async () => {
+  const result = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
     // An erased record (no address left) keeps nothing new.
     if (!current?.email) return 'unknown' as const;
@@ -214,20 +214,6 @@ async function countEngagement(
     return 'counted' as const;
   });
   // The course total counts even when the record is gone: the email was still delivered.
-  await bump(deps.store, { [engagementCounter[type](emailId)]: 1 });
+  await bumpCounters(deps.store, { [engagementCounter[type](emailId)]: 1 });
   return result;
-}
-
-async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ConflictError) || n >= MAX_ATTEMPTS) throw error;
-    }
-  }
-}
-
-async function bump(store: SubscriberStore, deltas: CounterDeltas): Promise<void> {
-  await store.increment(deltas).catch(() => undefined);
 }
