@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/core/counters.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { subscribe, unsubscribeById } from '../../functions/core/lifecycle.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, patch, signUpAndConfirm } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 const jane = 'jane@example.com';
 const id = subscriberId(jane);
@@ -23,7 +13,7 @@ const id = subscriberId(jane);
 describe('course erase', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
     await signUpAndConfirm(h, jane, 'Jane');
   });
 
@@ -67,7 +57,7 @@ describe('course erase', () => {
 
   it('asks first and erases nothing when the owner says no', async () => {
     const questions: string[] = [];
-    const asking = await makeHarness(clients, {
+    const asking = await makeHarness(db.clients, {
       confirm: async (q) => {
         questions.push(q);
         return false;
@@ -86,7 +76,7 @@ describe('course erase', () => {
   });
 
   it('erases after a yes at the prompt', async () => {
-    const asking = await makeHarness(clients, { confirm: async () => true });
+    const asking = await makeHarness(db.clients, { confirm: async () => true });
     await signUpAndConfirm(asking, jane);
 
     await asking.run('erase', jane);

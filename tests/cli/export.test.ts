@@ -1,24 +1,14 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { subscriberId } from '../../functions/core/identity.js';
 import { csvCell, csvRow } from '../../scripts/course/csv.js';
 import { exportColumns } from '../../scripts/course/export.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, patch, signUp, signUpAndConfirm } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 /** Parses RFC 4180 CSV (quoted cells, doubled quotes, CRLF) into rows of cells. */
 function parseCsv(text: string): string[][] {
@@ -58,7 +48,7 @@ describe('course export', () => {
   let h: Harness;
   let dir: string;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
     dir = await mkdtemp(join(tmpdir(), 'course-export-'));
   });
   afterEach(async () => {
@@ -170,7 +160,7 @@ describe('course export', () => {
   });
 
   it('draws a progress bar in place when stderr is a terminal', async () => {
-    const tty = await makeHarness(clients, { errIsTTY: true });
+    const tty = await makeHarness(db.clients, { errIsTTY: true });
     for (const n of [1, 2, 3]) await signUp(tty, `reader${n}@example.com`);
     const file = join(dir, 'tty.csv');
 

@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { subscriberId } from '../../functions/core/identity.js';
 import { unsubscribeById } from '../../functions/core/lifecycle.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, patch, signUp, signUpAndConfirm } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 const HOUR = 3_600_000;
 
 describe('course list', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
     await signUpAndConfirm(h, 'first@example.com');
     await patch(h, 'first@example.com', {
       sent: {

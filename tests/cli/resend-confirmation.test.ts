@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/core/counters.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { CONFIRMATION_COOLDOWN_MS, confirm } from '../../functions/core/lifecycle.js';
 import { MailerRejectedError } from '../../functions/core/ports.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, signUp, signUpAndConfirm } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 const jane = 'jane@example.com';
 const id = subscriberId(jane);
@@ -30,7 +20,7 @@ function confirmToken(text: string): string {
 describe('course resend-confirmation', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
     await signUp(h, jane, 'Jane');
   });
 

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { course } from '../../functions/core/course.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 describe('course send-test', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
   });
 
   it('sends the email with sample data and [TEST] before the subject', async () => {

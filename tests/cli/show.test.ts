@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { subscriberId } from '../../functions/core/identity.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, patch, signUpAndConfirm } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 describe('course show', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
     await signUpAndConfirm(h, 'jane@example.com', 'Jane');
     await patch(h, 'jane@example.com', {
       sent: { 'lesson-1': { sentAt: '2026-11-25T10:01:00.000Z', messageId: 'm1' } },

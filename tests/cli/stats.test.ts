@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/core/counters.js';
 import { funnelFromCounters, runStats, type StatsReport } from '../../scripts/course/stats.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, recordCommands, signUp, signUpAndConfirm } from './harness.js';
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
+const db = useDynalite();
 let commands: string[];
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-  commands = recordCommands(clients.client);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
+beforeAll(() => {
+  commands = recordCommands(db.clients.client);
 });
 
 describe('course stats', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await makeHarness(clients);
+    h = await makeHarness(db.clients);
   });
 
   const courseCounters = {

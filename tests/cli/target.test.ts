@@ -20,22 +20,12 @@ import { main } from '../../scripts/course/cli.js';
 import { createContext, LOCAL_DATA_FILES, type WiringIo } from '../../scripts/course/wiring.js';
 import { LOCAL_TABLE_NAME } from '../../scripts/local-config.js';
 import { DATA_FILES } from '../../scripts/local-stack.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { startDynalite, useDynalite } from '../support/dynalite.js';
 import { Buffer } from './harness.js';
 
 const configFile = fileURLToPath(new URL('../fixtures/cli/course.config.json', import.meta.url));
 
-let dynalite: RunningDynalite;
-let clients: ReturnType<typeof makeDynamoClients>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  clients = makeDynamoClients(dynalite.endpoint);
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await dynalite.close();
-});
+const db = useDynalite();
 
 /** Runs the CLI with the real wiring; only the environment and CloudFormation are the test's. */
 async function cli(argv: string[], io: Partial<WiringIo> = {}) {
@@ -57,14 +47,16 @@ async function closedPort(): Promise<number> {
 
 describe('the local stack target (default)', () => {
   beforeAll(async () => {
-    await createTable(clients.client, LOCAL_TABLE_NAME);
+    await createTable(db.clients.client, LOCAL_TABLE_NAME);
   });
 
   it('reads the local table at localhost:$DYNAMODB_PORT', async () => {
     const { DynamoSubscriberStore } = await import('../../functions/adapters/dynamo-store.js');
-    await new DynamoSubscriberStore(clients.docClient, LOCAL_TABLE_NAME).increment({ [COUNTER.signedUp]: 7 });
+    await new DynamoSubscriberStore(db.clients.docClient, LOCAL_TABLE_NAME).increment({
+      [COUNTER.signedUp]: 7,
+    });
 
-    const result = await cli(['stats', '--json'], { env: { DYNAMODB_PORT: String(dynalite.port) } });
+    const result = await cli(['stats', '--json'], { env: { DYNAMODB_PORT: String(db.port) } });
 
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
@@ -97,7 +89,7 @@ describe('the local stack target (default)', () => {
     const port = await closedPort();
 
     const result = await cli(['send-test', 'lesson-1', 'owner@clinic.example'], {
-      env: { DYNAMODB_PORT: String(dynalite.port), INBOX_PORT: String(port) },
+      env: { DYNAMODB_PORT: String(db.port), INBOX_PORT: String(port) },
     });
 
     expect(result.code).toBe(1);
@@ -133,7 +125,7 @@ describe('the local stack target (default)', () => {
         {
           out: new Buffer(),
           err: new Buffer(),
-          env: { DYNAMODB_PORT: String(dynalite.port) },
+          env: { DYNAMODB_PORT: String(db.port) },
           localDataDir: dataDir,
         },
       );
@@ -150,7 +142,7 @@ describe('the local stack target (default)', () => {
         {
           out: new Buffer(),
           err: new Buffer(),
-          env: { DYNAMODB_PORT: String(dynalite.port) },
+          env: { DYNAMODB_PORT: String(db.port) },
           localDataDir: dataDir,
         },
       );
@@ -168,13 +160,13 @@ describe('a deployed stack (--stack)', () => {
 
   beforeAll(async () => {
     tableName = `KneeCourse-SubscribersTable-${Date.now()}`;
-    await createTable(clients.client, tableName);
+    await createTable(db.clients.client, tableName);
   });
   beforeEach(() => {
     cfn.reset();
     // The real AWS clients, pointed at dynalite for DynamoDB; the credentials are fake.
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
     });
@@ -205,7 +197,7 @@ describe('a deployed stack (--stack)', () => {
   it('finds the table through the stack outputs and reads its counters', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'knee-course' }).resolves(outputs());
     const { DynamoSubscriberStore } = await import('../../functions/adapters/dynamo-store.js');
-    await new DynamoSubscriberStore(clients.docClient, tableName).increment({ [COUNTER.confirmed]: 3 });
+    await new DynamoSubscriberStore(db.clients.docClient, tableName).increment({ [COUNTER.confirmed]: 3 });
 
     const result = await cli(['stats', '--json', '--stack', 'knee-course'], { cloudFormation });
 
@@ -297,7 +289,7 @@ describe('a deployed stack (--stack)', () => {
     it('signs a resent confirmation link with the stack’s secret and points it at the stack’s API', async () => {
       const email = `pending-${Date.now()}@example.com`;
       const { DynamoSubscriberStore } = await import('../../functions/adapters/dynamo-store.js');
-      await new DynamoSubscriberStore(clients.docClient, tableName).put(
+      await new DynamoSubscriberStore(db.clients.docClient, tableName).put(
         {
           id: subscriberId(email),
           email,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 
 type DynaliteFactory = (options: {
   createTableMs?: number;
@@ -54,4 +55,42 @@ export function makeDynamoClients(endpoint: string): {
     marshallOptions: { removeUndefinedValues: true },
   });
   return { client, docClient };
+}
+
+export type DynamoClients = ReturnType<typeof makeDynamoClients>;
+
+/**
+ * Starts dynalite before a test file's tests and stops it after them; the returned
+ * object's `clients` and `endpoint` are ready inside every test and hook.
+ */
+export function useDynalite(): {
+  readonly clients: DynamoClients;
+  readonly endpoint: string;
+  readonly port: number;
+} {
+  let running: RunningDynalite | undefined;
+  let clients: DynamoClients | undefined;
+  beforeAll(async () => {
+    running = await startDynalite();
+    clients = makeDynamoClients(running.endpoint);
+  });
+  afterAll(async () => {
+    clients?.client.destroy();
+    await running?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('dynalite is not running yet: use it inside tests or hooks');
+    return value;
+  };
+  return {
+    get clients() {
+      return ready(clients);
+    },
+    get endpoint() {
+      return ready(running).endpoint;
+    },
+    get port() {
+      return ready(running).port;
+    },
+  };
 }
