@@ -6,7 +6,7 @@
  * - sign-up and confirm: the browser's requests run through the API handler (counted and
  *   timed here), then lesson 1, which the confirm step queues on its own (one sender
  *   invocation with one record), then the SES events of both emails through the
- *   mail-events handler;
+ *   mail-events handler, as many and of the types the configuration set publishes;
  * - the other five emails: the drip section's figures per email (sweep, SQS batches of
  *   ten, sender), read from the same run or the stored results.
  */
@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { powertoolsMetricsSink } from '../functions/adapters/powertools-metrics.js';
+import { type MailEventType, publishedMailEventTypes } from '../functions/core/mail-events.js';
 import type { Mailer, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
 import { sampleSettings } from '../functions/core/settings.js';
 import { LinkTokens } from '../functions/core/tokens.js';
@@ -21,9 +22,9 @@ import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import type { MetricCount } from '../functions/handlers/telemetry.js';
 import { createApi } from '../functions/http/api.js';
-import { sesEvent } from '../scripts/local-mail-events.js';
+import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
-import { CountingLogger, mean, round, startBenchDynamo } from './support.js';
+import { CountingLogger, type DynamoCounts, mean, round, startBenchDynamo } from './support.js';
 
 // ---------------------------------------------------------------- prices
 
@@ -259,6 +260,23 @@ const EMAILS_PER_SUBSCRIBER = 7;
 /** Of those, sent by the sweep in SQS batches (all but the confirmation and lesson 1). */
 const SWEPT_EMAILS = 5;
 
+/**
+ * SES events every email produces when it is delivered: a Send when SES accepts it, a
+ * Delivery when the receiving server does. Opens and clicks depend on the reader and are
+ * not modelled.
+ */
+const EVENTS_OF_EVERY_EMAIL = ['Send', 'Delivery'] as const satisfies readonly MailEventType[];
+
+/**
+ * The events of {@link EVENTS_OF_EVERY_EMAIL} the configuration set publishes, each of which
+ * costs an EventBridge event and a mail-events invocation per email.
+ */
+export function eventsPerEmail(
+  published: readonly MailEventType[] = publishedMailEventTypes,
+): readonly MailEventType[] {
+  return EVENTS_OF_EVERY_EMAIL.filter((type) => published.includes(type));
+}
+
 /** Keeps the emails so the bench can follow the confirmation link and make SES events. */
 class CapturingMailer implements Mailer {
   readonly sent: { email: OutgoingEmail; messageId: string; at: Date }[] = [];
@@ -335,6 +353,17 @@ function emfBytes(service: string, counts: readonly MetricCount[]): number {
   return bytes;
 }
 
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
+/** The EventBridge event SES publishes for `mail`: a Send when accepted, a Delivery when delivered. */
+function mailEventOf(type: MailEventType, mail: SentMail) {
+  const delivery = sesEvent('Delivery', mail, new Date());
+  if (type === 'Delivery') return delivery;
+  if (type !== 'Send') throw new Error(`No ${type} event in the model`);
+  const { delivery: _d, ...sendDetail } = delivery.detail;
+  return { ...delivery, 'detail-type': 'Email Sent', detail: { ...sendDetail, eventType: 'Send' } };
+}
+
 const ceilMs = (values: readonly number[]) => values.reduce((sum, ms) => sum + Math.max(1, Math.ceil(ms)), 0);
 
 export interface CostFigures {
@@ -347,15 +376,17 @@ export interface CostFigures {
   readonly infraShare: number;
   /** infraShare if every Lambda invocation billed 100 ms (AWS network latencies instead of local ones). */
   readonly infraShareAt100msLambdas: number;
-  /** infraShare if the configuration set did not publish Send events (the handler ignores them). */
-  readonly infraShareWithoutSendEvents: number;
+  /** The SES events each email produces that the configuration set publishes. */
+  readonly eventsPerEmail: readonly MailEventType[];
   readonly lines: Record<string, number>;
   readonly fixedMonthlyDollars: number;
   readonly fixedMonthly: Record<string, number>;
   /** What one completing subscriber uses, stage by stage. */
   readonly perSubscriber: Readonly<
-    Record<'signupAndConfirm' | 'lesson1' | 'sweptEmails' | 'sendEvents' | 'deliveryEvents' | 'total', Usage>
+    Record<'signupAndConfirm' | 'lesson1' | 'sweptEmails' | 'mailEvents' | 'total', Usage>
   >;
+  /** `perSubscriber.mailEvents` by event type. */
+  readonly mailEventsByType: Readonly<Partial<Record<MailEventType, Usage>>>;
   readonly measured: Readonly<Record<string, number>>;
 }
 
@@ -490,30 +521,33 @@ export async function runCostBench(
     const senderEmf = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-1', value: 1 }]);
     const senderEmfBatch = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-3', value: 10 }]);
 
-    // 3. SES events of both emails: Send (ignored) and Delivery (counted on the record and course-wide).
+    // 3. The SES events of both emails that the configuration set publishes (a Delivery is
+    // counted on the record and course-wide), one type after the other.
     const eventsLog = new CountingLogger('mail-events');
-    const events = createMailEventsHandler({ store: dynamo.store, clock, log: eventsLog });
-    dynamo.counter.reset();
-    const sendMs: number[] = [];
-    const deliveryMs: number[] = [];
-    let sendLogBytes = 0;
-    for (const { email, messageId, at } of mailer.sent) {
-      const mail = { messageId, to: email.to, from: settings.fromAddress, tags: email.tags, sentAt: at };
-      const delivery = sesEvent('Delivery', mail, new Date());
-      const { delivery: _d, ...sendDetail } = delivery.detail;
-      const send = { ...delivery, 'detail-type': 'Email Sent', detail: { ...sendDetail, eventType: 'Send' } };
-      const before = eventsLog.bytes;
-      let started = performance.now();
-      await events(send);
-      sendMs.push(performance.now() - started);
-      sendLogBytes += eventsLog.bytes - before;
-      started = performance.now();
-      await events(delivery);
-      deliveryMs.push(performance.now() - started);
+    const eventMetrics: MetricCount[][] = [];
+    const events = createMailEventsHandler({
+      store: dynamo.store,
+      clock,
+      log: eventsLog,
+      metrics: { publish: (counts) => eventMetrics.push([...counts]) },
+    });
+    const emailsMeasured = mailer.sent.length;
+    const eventRuns = new Map<MailEventType, { ms: number[]; counts: DynamoCounts; logBytes: number }>();
+    for (const type of eventsPerEmail()) {
+      dynamo.counter.reset();
+      eventsLog.reset();
+      eventMetrics.length = 0;
+      const ms: number[] = [];
+      for (const { email, messageId, at } of mailer.sent) {
+        const mail = { messageId, to: email.to, from: settings.fromAddress, tags: email.tags, sentAt: at };
+        const event = mailEventOf(type, mail);
+        const started = performance.now();
+        await events(event);
+        ms.push(performance.now() - started);
+      }
+      const emf = eventMetrics.reduce((sum, counts) => sum + emfBytes('mail-events', counts), 0);
+      eventRuns.set(type, { ms, counts: dynamo.counter.snapshot(), logBytes: eventsLog.bytes + emf });
     }
-    const eventCounts = dynamo.counter.snapshot();
-    const deliveryLogBytes = eventsLog.bytes - sendLogBytes;
-    const deliveredEmf = emfBytes('mail-events', [{ name: 'delivered', email: 'lesson-1', value: 1 }]);
 
     // Per completing subscriber, stage by stage.
     const signup: Usage = {
@@ -557,37 +591,28 @@ export async function runCostBench(
       },
       SWEPT_EMAILS,
     );
-    const emailsMeasured = mailer.sent.length;
-    // Per email: one Send event (the handler only logs it) and one Delivery event.
-    const sendEvents: Usage = scaleUsage(
-      {
-        ...noUsage,
-        lambdaInvocations: 1,
-        lambdaMs: ceilMs(sendMs) / emailsMeasured,
-        events: 1,
-        logBytes: sendLogBytes / emailsMeasured + PLATFORM_LOG_BYTES_PER_INVOCATION,
-      },
-      EMAILS_PER_SUBSCRIBER,
-    );
-    const deliveryEvents: Usage = scaleUsage(
-      {
-        ...noUsage,
-        lambdaInvocations: 1,
-        lambdaMs: ceilMs(deliveryMs) / emailsMeasured,
-        readUnits: eventCounts.readUnits / emailsMeasured,
-        writeUnits: (eventCounts.tableWriteUnits + eventCounts.indexWriteUnits) / emailsMeasured,
-        events: 1,
-        logBytes: deliveryLogBytes / emailsMeasured + deliveredEmf + PLATFORM_LOG_BYTES_PER_INVOCATION,
-      },
-      EMAILS_PER_SUBSCRIBER,
-    );
-    const mailEvents = addUsage(sendEvents, deliveryEvents);
+    // Per email, for each event type: one EventBridge event and one mail-events invocation.
+    const mailEventsByType: Partial<Record<MailEventType, Usage>> = {};
+    for (const [type, run] of eventRuns) {
+      mailEventsByType[type] = scaleUsage(
+        {
+          ...noUsage,
+          lambdaInvocations: 1,
+          lambdaMs: ceilMs(run.ms) / emailsMeasured,
+          readUnits: run.counts.readUnits / emailsMeasured,
+          writeUnits: (run.counts.tableWriteUnits + run.counts.indexWriteUnits) / emailsMeasured,
+          events: 1,
+          logBytes: run.logBytes / emailsMeasured + PLATFORM_LOG_BYTES_PER_INVOCATION,
+        },
+        EMAILS_PER_SUBSCRIBER,
+      );
+    }
+    const mailEvents = addUsage(...Object.values(mailEventsByType));
     const perSubscriber = addUsage(signup, lesson1, swept, mailEvents);
     if (perSubscriber.emails !== EMAILS_PER_SUBSCRIBER) throw new Error('the model lost an email');
 
     const report = costFor(perSubscriber, 1000);
     const slow = costFor({ ...perSubscriber, lambdaMs: perSubscriber.lambdaInvocations * 100 }, 1000);
-    const withoutSend = costFor(addUsage(perSubscriber, scaleUsage(sendEvents, -1)), 1000);
     const fixed = fixedMonthly();
     const dollars = (v: number) => round(v, 5);
     const roundUsage = (u: Usage) =>
@@ -601,7 +626,7 @@ export async function runCostBench(
       totalDollars: dollars(report.totalDollars),
       infraShare: round(report.infraShare, 4),
       infraShareAt100msLambdas: round(slow.infraShare, 4),
-      infraShareWithoutSendEvents: round(withoutSend.infraShare, 4),
+      eventsPerEmail: [...eventRuns.keys()],
       lines: Object.fromEntries(report.lines.map((l) => [l.item, dollars(l.dollars)])),
       fixedMonthlyDollars: round(
         fixed.reduce((sum, l) => sum + l.dollars, 0),
@@ -612,21 +637,28 @@ export async function runCostBench(
         signupAndConfirm: roundUsage(signup),
         lesson1: roundUsage(lesson1),
         sweptEmails: roundUsage(swept),
-        sendEvents: roundUsage(sendEvents),
-        deliveryEvents: roundUsage(deliveryEvents),
+        mailEvents: roundUsage(mailEvents),
         total: roundUsage(perSubscriber),
       },
+      mailEventsByType: Object.fromEntries(
+        Object.entries(mailEventsByType).map(([type, usage]) => [type, roundUsage(usage)]),
+      ),
       measured: {
         apiMsPerRequest: round(mean(apiMs), 3),
         lesson1MsPerInvocation: round(mean(lessonMs), 3),
-        sendEventMs: round(mean(sendMs), 3),
-        deliveryEventMs: round(mean(deliveryMs), 3),
+        ...Object.fromEntries(
+          [...eventRuns].map(([type, run]) => [`${lowerFirst(type)}EventMs`, round(mean(run.ms), 3)]),
+        ),
         signupReadsPerSubscriber: round(signupCounts.reads / n, 3),
         signupWritesPerSubscriber: round(signupCounts.writes / n, 3),
         lesson1ReadsPerEmail: round(lessonCounts.reads / n, 3),
         lesson1WritesPerEmail: round(lessonCounts.writes / n, 3),
-        deliveryEventReads: round(eventCounts.reads / emailsMeasured, 3),
-        deliveryEventWrites: round(eventCounts.writes / emailsMeasured, 3),
+        ...Object.fromEntries(
+          [...eventRuns].flatMap(([type, run]) => [
+            [`${lowerFirst(type)}EventReads`, round(run.counts.reads / emailsMeasured, 3)],
+            [`${lowerFirst(type)}EventWrites`, round(run.counts.writes / emailsMeasured, 3)],
+          ]),
+        ),
         sweptEmailMsPerInvocation: drip.handlerMsPerInvocation,
         lambdaMemoryMb: LAMBDA_MEMORY_MB,
         lifecycleSubscribers: n,

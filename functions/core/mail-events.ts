@@ -25,6 +25,24 @@ export const mailEventTypes = [
 ] as const;
 export type MailEventType = (typeof mailEventTypes)[number];
 
+/**
+ * The event types the course's configuration set publishes (infra/constructs/mail-events.ts
+ * maps them to SES's names): those {@link recordMailEvent} acts on, and DeliveryDelay,
+ * which it logs as a sign of trouble at the receiving end. `Send` is left out: SES would
+ * publish one for every email, and each would cost an event and an invocation only to be
+ * ignored.
+ */
+export const publishedMailEventTypes = [
+  'Delivery',
+  'Bounce',
+  'Complaint',
+  'Reject',
+  'Open',
+  'Click',
+  'DeliveryDelay',
+] as const satisfies readonly MailEventType[];
+export type PublishedMailEventType = (typeof publishedMailEventTypes)[number];
+
 /** One SES event, parsed; nothing AWS-specific remains. */
 export interface MailEvent {
   readonly type: MailEventType;

@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { type PublishedMailEventType, publishedMailEventTypes } from '../../functions/core/mail-events.js';
 import { ENV } from '../../functions/env.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import { acknowledgeIndexGrant } from './subscriber-table.js';
@@ -16,17 +17,24 @@ export interface MailSending {
   grantSendEmail(grantee: iam.IGrantable): iam.Grant;
 }
 
-/** The SES events functions/core/mail-events.ts reads (bounce and complaint suppress; the rest are counted). */
-export const MAIL_EVENT_TYPES = [
-  ses.EmailSendingEvent.SEND,
-  ses.EmailSendingEvent.DELIVERY,
-  ses.EmailSendingEvent.BOUNCE,
-  ses.EmailSendingEvent.COMPLAINT,
-  ses.EmailSendingEvent.REJECT,
-  ses.EmailSendingEvent.OPEN,
-  ses.EmailSendingEvent.CLICK,
-  ses.EmailSendingEvent.DELIVERY_DELAY,
-] as const;
+const sesEventOf: Readonly<Record<PublishedMailEventType, ses.EmailSendingEvent>> = {
+  Delivery: ses.EmailSendingEvent.DELIVERY,
+  Bounce: ses.EmailSendingEvent.BOUNCE,
+  Complaint: ses.EmailSendingEvent.COMPLAINT,
+  Reject: ses.EmailSendingEvent.REJECT,
+  Open: ses.EmailSendingEvent.OPEN,
+  Click: ses.EmailSendingEvent.CLICK,
+  DeliveryDelay: ses.EmailSendingEvent.DELIVERY_DELAY,
+};
+
+/**
+ * The SES events the configuration set publishes: the ones functions/core/mail-events.ts
+ * reads (bounce and complaint suppress; the rest are counted or logged). No `SEND`: the
+ * handler ignores it.
+ */
+export const MAIL_EVENT_TYPES: readonly ses.EmailSendingEvent[] = publishedMailEventTypes.map(
+  (type) => sesEventOf[type],
+);
 
 /** Properties of {@link MailEvents}. */
 export interface MailEventsProps {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addUsage, costFor, noUsage, PRICES, scaleUsage, type Usage } from '../../bench/cost.js';
+import {
+  addUsage,
+  costFor,
+  eventsPerEmail,
+  noUsage,
+  PRICES,
+  scaleUsage,
+  type Usage,
+} from '../../bench/cost.js';
 
 const emailsOnly: Usage = { ...noUsage, emails: 7 };
 
@@ -52,5 +60,11 @@ describe('cost model', () => {
     expect(total.writeUnits).toBe(40);
     expect(total.lambdaInvocations).toBeCloseTo(0.5, 10);
     expect(total.readUnits).toBe(0);
+  });
+
+  it('counts only the SES events of each email that the configuration set publishes', () => {
+    expect(eventsPerEmail()).toEqual(['Delivery']);
+    expect(eventsPerEmail(['Send', 'Delivery', 'Bounce'])).toEqual(['Send', 'Delivery']);
+    expect(eventsPerEmail(['Bounce', 'Complaint'])).toEqual([]);
   });
 });

@@ -289,15 +289,7 @@ describe('mail events', () => {
       EventDestination: {
         Enabled: true,
         EventBridgeDestination: { EventBusArn: Match.anyValue() },
-        MatchingEventTypes: Match.arrayWith([
-          'send',
-          'delivery',
-          'bounce',
-          'complaint',
-          'reject',
-          'open',
-          'click',
-        ]),
+        MatchingEventTypes: Match.arrayWith(['delivery', 'bounce', 'complaint', 'reject', 'open', 'click']),
       },
     });
     const destination = Object.values(
@@ -306,6 +298,25 @@ describe('mail events', () => {
     expect(JSON.stringify(destination?.Properties.EventDestination.EventBridgeDestination)).toContain(
       'event-bus/default',
     );
+  });
+
+  it('leaves out Send events, which the mail-events function would only ignore', () => {
+    const destinations = Object.values(
+      resourcesOfType(template, 'AWS::SES::ConfigurationSetEventDestination'),
+    );
+    const types = destinations.flatMap((d) => d.Properties.EventDestination.MatchingEventTypes as string[]);
+
+    expect(destinations).toHaveLength(1);
+    expect(types).not.toContain('send');
+    expect([...types].sort()).toEqual([
+      'bounce',
+      'click',
+      'complaint',
+      'delivery',
+      'deliveryDelay',
+      'open',
+      'reject',
+    ]);
   });
 
   it('hands SES events of the course configuration set to the mail-events function', () => {
