@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { ENV } from '../functions/env.js';
 import { bundleFunctions } from '../infra/bundles.js';
-import { BUNDLING, type LambdaName, REPO_ROOT } from '../infra/bundling.js';
+import { ESBUILD_OPTIONS, type LambdaName, REPO_ROOT } from '../infra/bundling.js';
 import { median, round } from './support.js';
 
 export interface BundleFigures {
@@ -52,16 +52,7 @@ async function bundleSource(contents: string, outfile: string): Promise<number> 
   const result = await build({
     stdin: { contents, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'dynamo-client-only.ts' },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: BUNDLING.target,
-    format: BUNDLING.format,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
-    logLevel: BUNDLING.logLevel,
+    ...ESBUILD_OPTIONS,
     metafile: true,
   });
   return Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.mjs'))?.[1].bytes ?? 0;

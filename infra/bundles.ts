@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLING, LAMBDA_ENTRIES, type LambdaName, REPO_ROOT } from './bundling.js';
+import { ESBUILD_OPTIONS, LAMBDA_ENTRIES, type LambdaName, REPO_ROOT } from './bundling.js';
 
 /** What one function's bundle weighs and what is in it. */
 export interface BundleReport {
@@ -35,16 +35,7 @@ export async function bundleFunctions(outDir: string): Promise<Record<LambdaName
       absWorkingDir: REPO_ROOT,
       entryPoints: [join(REPO_ROOT, entry)],
       outfile: join(dir, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: BUNDLING.target,
-      format: BUNDLING.format,
-      minify: BUNDLING.minify,
-      sourcemap: BUNDLING.sourceMap,
-      sourcesContent: BUNDLING.sourcesContent,
-      mainFields: [...BUNDLING.mainFields],
-      banner: { js: BUNDLING.banner },
-      logLevel: BUNDLING.logLevel,
+      ...ESBUILD_OPTIONS,
       metafile: true,
     });
     const outputs = result.metafile.outputs;

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 
 /** Repository root: NodejsFunction's project root, and where the handler entries live. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,3 +34,17 @@ export const BUNDLING = {
     "import { createRequire as __courseRequire } from 'node:module'; const require = __courseRequire(import.meta.url);",
   logLevel: 'warning',
 } as const;
+
+/** The esbuild build options that {@link BUNDLING} amounts to, for bundling outside CDK. */
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: BUNDLING.target,
+  format: BUNDLING.format,
+  minify: BUNDLING.minify,
+  sourcemap: BUNDLING.sourceMap,
+  sourcesContent: BUNDLING.sourcesContent,
+  mainFields: [...BUNDLING.mainFields],
+  banner: { js: BUNDLING.banner },
+  logLevel: BUNDLING.logLevel,
+} satisfies BuildOptions;
