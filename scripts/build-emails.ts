@@ -7,7 +7,7 @@
  * Usage: `npm run build` (or `tsx scripts/build-emails.ts [--dir emails] [--out file]`).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { convert, type HtmlToTextOptions } from 'html-to-text';
@@ -288,7 +288,11 @@ export async function writeEmails(options: BuildOptions & { out?: string } = {})
   const compiled = await buildEmails(options);
   const out = resolve(options.out ?? defaultOutFile);
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, generatedModule(compiled));
+  // Write then rename, so a process importing the module meanwhile (a test run, a synth)
+  // sees the old file or the new one, never half of one.
+  const partial = `${out}.${process.pid}.tmp`;
+  await writeFile(partial, generatedModule(compiled));
+  await rename(partial, out);
   return compiled;
 }
 
