@@ -208,7 +208,7 @@ function dueSubscribers(count: number, offset: number, run: string): Subscriber[
   );
 }
 
-/** Versioned puts that move each record's due time, as the sender's claim does. */
+/** Versioned puts that move each record's due time, as the sender's record of a send does. */
 async function storeCeiling(
   dynamo: BenchDynamo,
   concurrency: number,

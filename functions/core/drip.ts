@@ -64,8 +64,9 @@ export const DEFAULT_SWEEP_PAGE_SIZE = 100;
  * Reads every shard of the due index a page at a time, all shards in each round, so a
  * backlog in one shard cannot starve the others when the budget runs out. Two sweeps
  * running at once only queue duplicate requests, which the sender's claim makes
- * harmless; a subscriber whose email is being sent is out of the index meanwhile,
- * because the claim pushes `nextSendAt` to the end of its lease.
+ * harmless. A subscriber whose email is being sent stays in the index (the claim leaves
+ * the due time alone), so a sweep during the send queues it again and the sender skips
+ * that request as `claimed-elsewhere`.
  */
 export async function sweep(deps: SweepDeps, opts: SweepOptions = {}): Promise<SweepResult> {
   const maxItems = opts.maxItems ?? DEFAULT_SWEEP_MAX_ITEMS;
@@ -150,9 +151,11 @@ export const DEFAULT_LEASE_SECONDS = 300;
  * 1. read the record (strongly consistent) and skip unless active, due, the request's
  *    email is the one at `nextIndex`, not in `sent`, and not under someone else's
  *    unexpired claim;
- * 2. claim: `claim = { emailId, until: now + lease, token }`, and `nextSendAt = until`
- *    so overlapping sweeps leave it alone during the lease; losing this write means
- *    another writer got there first, so nothing is sent;
+ * 2. claim: `claim = { emailId, until: now + lease, token }`, nothing else but the
+ *    version. The due-index key (`nextSendAt`) and its projected `nextIndex` stay as
+ *    they are, so DynamoDB does not rewrite the index entry; a sweep during the lease
+ *    queues the subscriber again, and that request is skipped as `claimed-elsewhere`.
+ *    Losing this write means another writer got there first, so nothing is sent;
  * 3. send through the mailer;
  * 4. record, in one write that only succeeds while our claim is in place (the version
  *    check): `sent[emailId] = { sentAt, messageId }`, claim cleared, and either the next
@@ -160,7 +163,8 @@ export const DEFAULT_LEASE_SECONDS = 300;
  *    completed (no `nextSendAt`, so out of the due index);
  * 5. bump the course counters (`sent:<id>`, and `completed`).
  *
- * Cost per email sent: 1 read and 3 writes (get, claim, record, counter). A write to
+ * Cost per email sent: 1 read and 3 writes (get, claim, record, counter); of those only
+ * the record write touches the due index (it moves the due time). A write to
  * the same record during the send (a mail event, say) costs one more read and one more
  * record write; a retryable failure costs one write to release the claim.
  *
@@ -203,12 +207,7 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
     until: new Date(now.getTime() + leaseMs).toISOString(),
     token: randomUUID(),
   };
-  const claimed: Subscriber = {
-    ...subscriber,
-    claim,
-    nextSendAt: claim.until,
-    version: subscriber.version + 1,
-  };
+  const claimed: Subscriber = { ...subscriber, claim, version: subscriber.version + 1 };
   try {
     await store.put(claimed, subscriber.version);
   } catch (error) {
@@ -225,7 +224,7 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
       return 'rejected';
     }
     if (error instanceof MailerRetryableError || error instanceof MailerPausedError) {
-      await releaseClaim(store, claimed, subscriber.nextSendAt as string);
+      await releaseClaim(store, claimed);
     }
     throw error;
   }
@@ -312,12 +311,10 @@ async function recordSent(
 }
 
 /** Gives the claim back after a definite failure, so the retry need not wait for the lease. */
-async function releaseClaim(store: SubscriberStore, claimed: Subscriber, dueAt: string): Promise<void> {
+async function releaseClaim(store: SubscriberStore, claimed: Subscriber): Promise<void> {
   const { claim: _claim, ...rest } = claimed;
   // Best effort: if this write fails, the lease simply runs out.
-  await store
-    .put({ ...rest, nextSendAt: dueAt, version: claimed.version + 1 }, claimed.version)
-    .catch(() => undefined);
+  await store.put({ ...rest, version: claimed.version + 1 }, claimed.version).catch(() => undefined);
 }
 
 /** SES refused the address for good: suppress it as a bounce. */

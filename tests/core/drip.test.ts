@@ -190,7 +190,7 @@ describe('sendNext', () => {
     });
 
     it('leaves an email alone while another sender’s claim holds', async () => {
-      await seed(active(1, { claim: foreignClaim(60_000), nextSendAt: foreignClaim(60_000).until }));
+      await seed(active(1, { claim: foreignClaim(60_000) }));
       clock.advance(30_000);
 
       expect(await sendNext(deps, request(1))).toBe('claimed-elsewhere');
@@ -198,7 +198,7 @@ describe('sendNext', () => {
     });
 
     it('takes over a claim whose lease has run out', async () => {
-      await seed(active(1, { claim: foreignClaim(60_000), nextSendAt: foreignClaim(60_000).until }));
+      await seed(active(1, { claim: foreignClaim(60_000) }));
       clock.advance(61_000);
 
       expect(await sendNext(deps, request(1))).toBe('sent');
@@ -206,14 +206,14 @@ describe('sendNext', () => {
       expect(stored(1).claim).toBeUndefined();
     });
 
-    it('moves a claimed subscriber out of the due index for the lease', async () => {
+    it('claims without touching the due time or the next index, so the due-index entry stays as it is', async () => {
       await seed(active(1));
-      let dueDuringSend: DuePage | undefined;
+      let duringSend: Subscriber | undefined;
       deps = {
         ...deps,
         mailer: {
           send: async (email) => {
-            dueDuringSend = await store.listDue(0, clock.now(), 10);
+            duringSend = structuredClone(stored(1));
             return mailer.send(email);
           },
         },
@@ -221,7 +221,31 @@ describe('sendNext', () => {
 
       await sendNext(deps, request(1));
 
-      expect(dueDuringSend?.items).toEqual([]);
+      expect(duringSend?.claim?.emailId).toBe('lesson-1');
+      expect(duringSend?.nextSendAt).toBe(T0.toISOString());
+      expect(duringSend?.nextIndex).toBe(0);
+    });
+
+    it('lets a sweep during the send queue the subscriber again, and skips that request', async () => {
+      await seed(active(1));
+      const queue = new MemoryQueue();
+      let duplicateOutcome: string | undefined;
+      deps = {
+        ...deps,
+        mailer: {
+          send: async (email) => {
+            await sweep({ store, queue, clock });
+            const [duplicate] = queue.drain();
+            duplicateOutcome = duplicate && (await sendNext(deps, duplicate));
+            return mailer.send(email);
+          },
+        },
+      };
+
+      expect(await sendNext(deps, request(1))).toBe('sent');
+
+      expect(duplicateOutcome).toBe('claimed-elsewhere');
+      expect(mailer.sent).toHaveLength(1);
     });
   });
 
