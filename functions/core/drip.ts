@@ -29,6 +29,7 @@ import { nextSendTime } from './schedule.js';
 import type { CourseSettings } from './settings.js';
 import type { SendClaim, Subscriber } from './subscriber.js';
 import type { LinkTokens } from './tokens.js';
+import { bumpCounters } from './writes.js';
 
 // ---------------------------------------------------------------------------------
 // Sweep
@@ -141,6 +142,18 @@ export type SendOutcome =
   | 'claimed-elsewhere'
   | 'conflict';
 
+/** What `sendNext` did, and the course counters that follow from it. */
+export interface SendResult {
+  readonly outcome: SendOutcome;
+  /**
+   * Course counters for the caller to bump: `sent:<id>` (and `completed` after the
+   * closing email) for a recorded send, `bounced` for an address SES rejected; empty
+   * otherwise. Nothing is bumped by `sendNext` itself, so a caller sending many can add
+   * them up and bump once.
+   */
+  readonly counters: CounterDeltas;
+}
+
 export const DEFAULT_LEASE_SECONDS = 300;
 
 /**
@@ -161,10 +174,13 @@ export const DEFAULT_LEASE_SECONDS = 300;
  *    check): `sent[emailId] = { sentAt, messageId }`, claim cleared, and either the next
  *    email scheduled at the send hour in the subscriber's zone, or the subscriber
  *    completed (no `nextSendAt`, so out of the due index);
- * 5. bump the course counters (`sent:<id>`, and `completed`).
+ * 5. return the course counters (`sent:<id>`, and `completed`) for the caller to bump:
+ *    the sender adds them up over an SQS batch and bumps once; {@link sendOne} bumps at
+ *    once.
  *
- * Cost per email sent: 1 read and 3 writes (get, claim, record, counter); of those only
- * the record write touches the due index (it moves the due time). A write to
+ * Cost per email sent: 1 read and 2 writes (get, claim, record), plus the caller's share
+ * of a counter write; only the record write touches the due index (it moves the due
+ * time). A write to
  * the same record during the send (a mail event, say) costs one more read and one more
  * record write; a retryable failure costs one write to release the claim.
  *
@@ -172,7 +188,7 @@ export const DEFAULT_LEASE_SECONDS = 300;
  * - MailerRetryableError (throttling, SES 5xx): the claim is released so a retry may
  *   proceed at once, and the error is rethrown so the queue delivers the request again.
  * - MailerRejectedError: the subscriber becomes bounced (suppressed for good); returns
- *   `rejected`.
+ *   `rejected`, with `bounced` to count when this write is what suppressed it.
  * - MailerPausedError: the claim is released and the error rethrown; the handler stops
  *   the batch.
  * - anything else: the outcome is unknown (SES may have accepted the email), so the
@@ -183,12 +199,12 @@ export const DEFAULT_LEASE_SECONDS = 300;
  * store failed) before the record write. Once the lease lapses, the next sweep queues the
  * subscriber again and another sender takes the claim over and sends the email again.
  */
-export async function sendNext(deps: SendDeps, request: SendRequest): Promise<SendOutcome> {
+export async function sendNext(deps: SendDeps, request: SendRequest): Promise<SendResult> {
   const { store, clock } = deps;
   const current = await store.get(request.subscriberId);
   const now = clock.now();
   const skip = whySkip(current, request.emailId, now);
-  if (skip) return skip;
+  if (skip) return { outcome: skip, counters: {} };
   const subscriber = current as Subscriber;
   const emailId = request.emailId as EmailId;
 
@@ -211,7 +227,7 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
   try {
     await store.put(claimed, subscriber.version);
   } catch (error) {
-    if (error instanceof ConflictError) return 'conflict';
+    if (error instanceof ConflictError) return { outcome: 'conflict', counters: {} };
     throw error;
   }
 
@@ -220,8 +236,8 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
     ({ messageId } = await deps.mailer.send(email));
   } catch (error) {
     if (error instanceof MailerRejectedError) {
-      await suppressRejected(deps, claimed);
-      return 'rejected';
+      const suppressed = await suppressRejected(deps, claimed);
+      return { outcome: 'rejected', counters: suppressed ? { [COUNTER.bounced]: 1 } : {} };
     }
     if (error instanceof MailerRetryableError || error instanceof MailerPausedError) {
       await releaseClaim(store, claimed);
@@ -231,9 +247,21 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
 
   const sentAt = clock.now();
   const completed = await recordSent(deps, claimed, messageId, sentAt);
-  if (completed === undefined) return 'sent-unrecorded';
-  await bump(store, { [COUNTER.sent(emailId)]: 1, ...(completed ? { [COUNTER.completed]: 1 } : {}) });
-  return 'sent';
+  if (completed === undefined) return { outcome: 'sent-unrecorded', counters: {} };
+  return {
+    outcome: 'sent',
+    counters: { [COUNTER.sent(emailId)]: 1, ...(completed ? { [COUNTER.completed]: 1 } : {}) },
+  };
+}
+
+/**
+ * {@link sendNext} for a caller with a single request: sends, then bumps the course
+ * counters at once (best effort, as everywhere).
+ */
+export async function sendOne(deps: SendDeps, request: SendRequest): Promise<SendOutcome> {
+  const { outcome, counters } = await sendNext(deps, request);
+  if (Object.keys(counters).length > 0) await bumpCounters(deps.store, counters);
+  return outcome;
 }
 
 function whySkip(current: Subscriber | undefined, emailId: string, now: Date): SendOutcome | undefined {
@@ -317,12 +345,12 @@ async function releaseClaim(store: SubscriberStore, claimed: Subscriber): Promis
   await store.put({ ...rest, version: claimed.version + 1 }, claimed.version).catch(() => undefined);
 }
 
-/** SES refused the address for good: suppress it as a bounce. */
-async function suppressRejected(deps: SendDeps, claimed: Subscriber): Promise<void> {
+/** SES refused the address for good: suppress it as a bounce. Returns whether this write did. */
+async function suppressRejected(deps: SendDeps, claimed: Subscriber): Promise<boolean> {
   let record: Subscriber | undefined = claimed;
   for (let attempt = 1; attempt <= 3 && record; attempt++) {
     // An unsubscribed record stays as it is (the rules allow it no other way but a new opt-in).
-    if (record.status === 'bounced' || !canTransition(record.status, 'bounced')) return;
+    if (record.status === 'bounced' || !canTransition(record.status, 'bounced')) return false;
     const { claim: _c, nextSendAt: _s, nextIndex: _i, ...rest } = record;
     const next: Subscriber = {
       ...rest,
@@ -332,16 +360,11 @@ async function suppressRejected(deps: SendDeps, claimed: Subscriber): Promise<vo
     };
     try {
       await deps.store.put(next, record.version);
-      await bump(deps.store, { [COUNTER.bounced]: 1 });
-      return;
+      return true;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
     }
     record = await deps.store.get(claimed.id);
   }
-}
-
-/** Counters are statistics: a failed bump must not fail a send that is already recorded. */
-async function bump(store: SubscriberStore, deltas: CounterDeltas): Promise<void> {
-  await store.increment(deltas).catch(() => undefined);
+  return false;
 }

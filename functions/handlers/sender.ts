@@ -9,7 +9,12 @@ import * as z from 'zod/mini';
 import { course } from '../core/course.js';
 import { type SendDeps, sendNext } from '../core/drip.js';
 import type { Pacer } from '../core/pacer.js';
-import { MailerPausedError, MailerRetryableError, type SendRequest } from '../core/ports.js';
+import {
+  MailerPausedError,
+  MailerRetryableError,
+  type SendRequest,
+  type SubscriberStore,
+} from '../core/ports.js';
 import type { LinkTokens } from '../core/tokens.js';
 import {
   DRIP_METRICS,
@@ -62,6 +67,12 @@ const lastEmailId = course.sequence[course.sequence.length - 1]?.id;
  * end up in the dead-letter queue. Nothing is lost by that: the subscribers are still
  * due in the table, and the sweep queues them again every few minutes once sending
  * resumes; the dead-letter alarm tells the owner sending stopped.
+ *
+ * The course counters (`sent:<id>`, `completed`, `bounced`) are added up over the batch
+ * and bumped in one write at its end, in a `finally`, so a pause or a record that throws
+ * does not lose the counts of the emails sent before it. Counters stay best effort: an
+ * instance that dies between its sends and that write undercounts them, never
+ * overcounts, and a failed bump is logged, not retried.
  */
 export function createSenderHandler(
   deps: SenderHandlerDeps,
@@ -71,6 +82,7 @@ export function createSenderHandler(
     const tokens = typeof deps.tokens === 'function' ? await deps.tokens() : deps.tokens;
     const sendDeps: SendDeps = { ...deps, tokens };
     const tally = new Tally();
+    const counters: Record<string, number> = {};
     let paused = false;
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
@@ -78,7 +90,8 @@ export function createSenderHandler(
       if (paused) throw skipPaused(tally);
       await deps.pacer?.take();
       try {
-        const outcome = await sendNext(sendDeps, request);
+        const { outcome, counters: deltas } = await sendNext(sendDeps, request);
+        for (const [name, delta] of Object.entries(deltas)) counters[name] = (counters[name] ?? 0) + delta;
         if (outcome === 'sent' || outcome === 'sent-unrecorded') {
           tally.add(DRIP_METRICS.sent, request.emailId);
           if (request.emailId === lastEmailId && outcome === 'sent') tally.add(DRIP_METRICS.completed);
@@ -116,8 +129,21 @@ export function createSenderHandler(
       });
     } finally {
       deps.metrics?.publish(tally.counts());
+      await bumpBatchCounters(deps.store, counters, log);
     }
   };
+}
+
+/** One counter write for the whole batch; a failure only undercounts, so it is logged and dropped. */
+async function bumpBatchCounters(
+  store: SubscriberStore,
+  counters: Readonly<Record<string, number>>,
+  log: HandlerLogger,
+): Promise<void> {
+  if (Object.keys(counters).length === 0) return;
+  await store.increment(counters).catch((error: unknown) => {
+    log.warn('course counters not bumped; they undercount this batch', { counters, error: safeError(error) });
+  });
 }
 
 function parseRequest(record: SQSRecord): SendRequest {

@@ -3,6 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { subscriberId } from '../../functions/core/identity.js';
 import { Pacer } from '../../functions/core/pacer.js';
 import {
+  type CounterDeltas,
+  type Mailer,
   MailerPausedError,
   MailerRejectedError,
   MailerRetryableError,
@@ -70,7 +72,29 @@ class CapturingLog implements HandlerLogger {
   }
 }
 
-let store: MemoryStore;
+/** A MemoryStore that remembers each counter write. */
+class CountingStore extends MemoryStore {
+  readonly increments: CounterDeltas[] = [];
+  failIncrements = false;
+  override async increment(deltas: CounterDeltas): Promise<void> {
+    this.increments.push({ ...deltas });
+    if (this.failIncrements) throw new Error('ProvisionedThroughputExceededException');
+    return super.increment(deltas);
+  }
+}
+
+/** Sends the first `ok` emails through `inner`, then throws `error` for every later one. */
+function failingAfter(ok: number, error: Error, inner: Mailer): Mailer {
+  let calls = 0;
+  return {
+    send: async (email) => {
+      if (++calls > ok) throw error;
+      return inner.send(email);
+    },
+  };
+}
+
+let store: CountingStore;
 let mailer: RecordingMailer;
 let published: MetricCount[];
 let log: CapturingLog;
@@ -87,7 +111,7 @@ const handler = (extra: Partial<Parameters<typeof createSenderHandler>[0]> = {})
   });
 
 beforeEach(async () => {
-  store = new MemoryStore();
+  store = new CountingStore();
   mailer = new RecordingMailer();
   published = [];
   log = new CapturingLog();
@@ -154,6 +178,53 @@ describe('sender handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(store.records.get(idOf(0))?.status).toBe('bounced');
     expect(published).toContainEqual({ name: 'bounced', value: 1 });
+    expect(store.counters).toEqual({ bounced: 1 });
+  });
+
+  describe('course counters', () => {
+    it('bumps them once per batch, not once per email', async () => {
+      await handler()(sqsEvent([0, 1, 2, 3].map(lesson1)));
+
+      expect(store.increments).toEqual([{ 'sent:lesson-1': 4 }]);
+      expect(store.counters).toEqual({ 'sent:lesson-1': 4 });
+    });
+
+    it('keeps the counts of the emails sent before SES paused sending', async () => {
+      const pausing = failingAfter(2, new MailerPausedError('Sending paused'), mailer);
+
+      const response = await handler({ mailer: pausing })(sqsEvent([0, 1, 2, 3].map(lesson1)));
+
+      expect(response.batchItemFailures).toHaveLength(2);
+      expect(store.increments).toEqual([{ 'sent:lesson-1': 2 }]);
+    });
+
+    it('keeps the counts of the emails sent before a request that throws', async () => {
+      const breaking = failingAfter(3, new Error('socket hang up'), mailer);
+
+      const response = await handler({ mailer: breaking })(sqsEvent([0, 1, 2, 3, 4].map(lesson1)));
+
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-3', 'm-4']);
+      expect(store.counters).toEqual({ 'sent:lesson-1': 3 });
+    });
+
+    it('writes no counters when nothing was sent', async () => {
+      await handler()(sqsEvent([lesson1(0)]));
+      store.increments.length = 0;
+
+      await handler()(sqsEvent([lesson1(0), lesson1(0)]));
+
+      expect(store.increments).toEqual([]);
+    });
+
+    it('still acknowledges the batch when the counter write fails, and says so', async () => {
+      store.failIncrements = true;
+
+      const response = await handler()(sqsEvent([0, 1].map(lesson1)));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(mailer.sent).toHaveLength(2);
+      expect(log.lines.join('\n')).toContain('course counters not bumped');
+    });
   });
 
   it('fails a message that is not a send request', async () => {
