@@ -396,12 +396,14 @@ const powertoolsKeys = {
 
 /**
  * A handler logger that writes nothing but counts the lines and the bytes they would
- * take in CloudWatch Logs as Powertools JSON (for the cost model).
+ * take in CloudWatch Logs as Powertools JSON (for the cost model), at Powertools' default
+ * level, INFO: debug lines are dropped, as the Lambdas drop them.
  */
 export class CountingLogger {
   lines = 0;
   bytes = 0;
   constructor(private readonly service: string) {}
+  debug(_message: string, _attributes: Record<string, unknown> = {}): void {}
   info(message: string, attributes: Record<string, unknown> = {}): void {
     this.#count('INFO', message, attributes);
   }

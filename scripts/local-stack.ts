@@ -460,15 +460,16 @@ function closeServer(server: Server): Promise<void> {
 /**
  * The handlers' structured log as one line per event: the API's sign-ups, confirmations
  * and unsubscribes, the sender's problems and the mail events. Routine lines the
- * mailer already reports (each send) or that would repeat all the time (each sweep,
- * each delivery) are left out. Subscriber ids are shortened; no attribute ever carries an address.
+ * mailer already reports (each send) or that would repeat all the time (each sweep, each
+ * batch, each delivery) are left out, and so are debug lines. Subscriber ids are
+ * shortened; no attribute ever carries an address.
  */
 function lineLogger(log: (line: string) => void, clock: ScaledClock): HandlerLogger {
-  const routine = new Set(['send request handled', 'sweep done']);
+  const routine = new Set(['send batch handled', 'sweep done']);
   const line =
     (level: 'info' | 'warn' | 'error') =>
     (message: string, attributes: Record<string, unknown> = {}) => {
-      if (level === 'info' && routine.has(message) && attributes.outcome !== 'rejected') return;
+      if (level === 'info' && routine.has(message)) return;
       if (level === 'info' && attributes.type === 'Delivery') return;
       const parts = Object.entries(attributes)
         .filter(([, v]) => v !== undefined)
@@ -480,7 +481,7 @@ function lineLogger(log: (line: string) => void, clock: ScaledClock): HandlerLog
       const prefix = level === 'info' ? '' : `${level.toUpperCase()} `;
       log(`${stamp(clock)} ${prefix}${message}${parts.length ? ` ${parts.join(' ')}` : ''}`);
     };
-  return { info: line('info'), warn: line('warn'), error: line('error') };
+  return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
 }
 
 /** The first characters of the subscriber id for an address (never the address). */

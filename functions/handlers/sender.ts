@@ -56,6 +56,10 @@ const lastEmailId = course.sequence[course.sequence.length - 1]?.id;
  * of a usual SES rate (see Pacer). For a much higher SES rate, raise the sender's
  * maximum concurrency along with it.
  *
+ * Logs: one INFO line per batch with its outcomes counted and the course emails it was
+ * about; per request only a DEBUG line, unless something went wrong (a send that could
+ * not be recorded, a rejected address, a failure, a pause: WARN or ERROR).
+ *
  * Only failures that should be tried again are reported as batch item failures:
  * retryable SES errors, unknown errors, and requests not attempted because of a pause.
  * Skips (already sent, not due, unsubscribed...) and rejected addresses succeed, so SQS
@@ -83,11 +87,23 @@ export function createSenderHandler(
     const sendDeps: SendDeps = { ...deps, tokens };
     const tally = new Tally();
     const counters: Record<string, number> = {};
+    const outcomes = new Tally();
+    const emailIds = new Set<string>();
     let paused = false;
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      const request = parseRequest(record);
-      if (paused) throw skipPaused(tally);
+      let request: SendRequest;
+      try {
+        request = parseRequest(record);
+      } catch (error) {
+        outcomes.add('invalid');
+        throw error;
+      }
+      emailIds.add(request.emailId);
+      if (paused) {
+        outcomes.add('not-attempted-paused');
+        throw skipPaused(tally);
+      }
       await deps.pacer?.take();
       try {
         const { outcome, counters: deltas } = await sendNext(sendDeps, request);
@@ -97,9 +113,11 @@ export function createSenderHandler(
           if (request.emailId === lastEmailId && outcome === 'sent') tally.add(DRIP_METRICS.completed);
         }
         if (outcome === 'rejected') tally.add(DRIP_METRICS.bounced);
-        const level = outcome === 'sent-unrecorded' || outcome === 'rejected' ? 'warn' : 'info';
+        outcomes.add(outcome);
+        const level = outcome === 'sent-unrecorded' || outcome === 'rejected' ? 'warn' : 'debug';
         log[level]('send request handled', { ...request, outcome });
       } catch (error) {
+        outcomes.add(error instanceof MailerPausedError ? 'paused' : 'failed');
         if (error instanceof MailerPausedError) {
           paused = true;
           tally.add(DRIP_METRICS.sendPaused);
@@ -130,6 +148,11 @@ export function createSenderHandler(
     } finally {
       deps.metrics?.publish(tally.counts());
       await bumpBatchCounters(deps.store, counters, log);
+      log.info('send batch handled', {
+        records: event.Records.length,
+        outcomes: Object.fromEntries(outcomes.counts().map((c) => [c.name, c.value])),
+        emailIds: [...emailIds].sort(),
+      });
     }
   };
 }

@@ -3,8 +3,13 @@
  * Lambdas pass Powertools and the local stack passes something that prints lines.
  */
 
-/** Structured logger; Powertools `Logger` fits. Attributes never carry an address. */
+/**
+ * Structured logger; Powertools `Logger` fits. Attributes never carry an address.
+ * `debug` is for routine lines one per email: Powertools drops them unless
+ * POWERTOOLS_LOG_LEVEL is DEBUG (the default level is INFO).
+ */
 export interface HandlerLogger {
+  debug(message: string, attributes: Record<string, unknown>): void;
   info(message: string, attributes: Record<string, unknown>): void;
   warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
@@ -72,4 +77,4 @@ export function safeError(error: unknown): { name: string; message: string } {
 }
 
 /** A logger that drops everything (tests, or when the caller passes none). */
-export const silentLogger: HandlerLogger = { info() {}, warn() {}, error() {} };
+export const silentLogger: HandlerLogger = { debug() {}, info() {}, warn() {}, error() {} };

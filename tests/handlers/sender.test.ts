@@ -61,14 +61,26 @@ const lesson1 = (n: number): SendRequest => ({ subscriberId: idOf(n), emailId: '
 
 class CapturingLog implements HandlerLogger {
   readonly lines: string[] = [];
+  readonly entries: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
+  debug(message: string, attributes: Record<string, unknown>) {
+    this.#add('debug', message, attributes);
+  }
   info(message: string, attributes: Record<string, unknown>) {
-    this.lines.push(JSON.stringify({ message, ...attributes }));
+    this.#add('info', message, attributes);
   }
   warn(message: string, attributes: Record<string, unknown>) {
-    this.info(message, attributes);
+    this.#add('warn', message, attributes);
   }
   error(message: string, attributes: Record<string, unknown>) {
-    this.info(message, attributes);
+    this.#add('error', message, attributes);
+  }
+  /** Messages logged at `level`, in order. */
+  at(level: string) {
+    return this.entries.filter((e) => e.level === level);
+  }
+  #add(level: string, message: string, attributes: Record<string, unknown>) {
+    this.entries.push({ level, message, attributes });
+    this.lines.push(JSON.stringify({ message, ...attributes }));
   }
 }
 
@@ -277,6 +289,59 @@ describe('sender handler', () => {
     await send(sqsEvent([lesson1(1)]));
 
     expect(loads).toBe(2);
+  });
+
+  describe('logs', () => {
+    it('writes one INFO summary per batch and each routine send at DEBUG', async () => {
+      await handler()(sqsEvent([lesson1(0), lesson1(1), lesson1(2), lesson1(2)]));
+
+      expect(log.at('info')).toEqual([
+        {
+          level: 'info',
+          message: 'send batch handled',
+          attributes: { records: 4, outcomes: { sent: 3, 'already-sent': 1 }, emailIds: ['lesson-1'] },
+        },
+      ]);
+      expect(log.at('debug').map((e) => e.attributes.outcome)).toEqual([
+        'sent',
+        'sent',
+        'sent',
+        'already-sent',
+      ]);
+      expect(log.at('warn')).toEqual([]);
+    });
+
+    it('keeps one WARN or ERROR line per request that went wrong', async () => {
+      mailer.failNext(
+        new MailerRetryableError('Throttling'),
+        new Error('socket hang up'),
+        new MailerRejectedError('Address blacklisted'),
+        new MailerPausedError('Sending paused'),
+      );
+
+      await handler()(sqsEvent([0, 1, 2, 3, 4].map(lesson1)));
+
+      expect(log.at('warn').map((e) => e.message)).toEqual([
+        'send failed; the request goes back to the queue',
+        'send request handled',
+      ]);
+      expect(log.at('error').map((e) => e.message)).toEqual([
+        'send failed; the request goes back to the queue',
+        'SES sending is paused; leaving the rest of the batch',
+      ]);
+      expect(log.at('info')[0]?.attributes.outcomes).toEqual({
+        failed: 2,
+        rejected: 1,
+        paused: 1,
+        'not-attempted-paused': 1,
+      });
+    });
+
+    it('counts requests that are not send requests in the summary', async () => {
+      await handler()(sqsEvent(['not json', lesson1(0)]));
+
+      expect(log.at('info')[0]?.attributes.outcomes).toEqual({ invalid: 1, sent: 1 });
+    });
   });
 
   it('logs ids and outcomes but never an address', async () => {

@@ -29,6 +29,7 @@ let store: MemoryStore;
 let published: MetricCount[];
 let lines: string[];
 const log = {
+  debug: () => undefined,
   info: (message: string, attributes: Record<string, unknown>) =>
     lines.push(JSON.stringify({ message, ...attributes })),
   warn: (message: string, attributes: Record<string, unknown>) =>
