@@ -150,6 +150,11 @@ describe.each(emailIds)('%s', (id) => {
         'Unsubscribe (http://localhost:3000/unsubscribe?token=sample-unsubscribe-token)',
       );
     });
+
+    it('keeps SES click tracking off the unsubscribe link', () => {
+      // Tracking would route the link through a redirect and count leaving as a click.
+      expect(email.html).toMatch(/<a href="[^"]*\/unsubscribe\?token=[^"]*" ses:no-track>/);
+    });
   }
 
   it('has a readable plain-text part with links written out and no HTML', () => {
