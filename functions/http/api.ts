@@ -292,10 +292,23 @@ async function postSubscribe(req: Request): Promise<HttpResponse> {
     req.log.info('Sign-up', { subscriberId: id, outcome });
     if (outcome === 'created' || outcome === 'reopened') count(req, COUNTER.signedUp);
   } catch (error) {
-    // A lost race or an address the mail service refuses: still the neutral answer,
-    // so no error reveals anything about an address.
-    if (!(error instanceof ConflictError || error instanceof MailerRejectedError)) throw error;
-    req.log.warn('Sign-up not completed', { subscriberId: id, error: describe(error) });
+    // A lost race, an address the mail service refuses, or sending throttled or paused:
+    // still the neutral answer. Only an address that is due a confirmation ever reaches
+    // the mail service, so any other answer would tell that it is not active or
+    // suppressed (and anyone can exhaust the sending rate to provoke it). The failed
+    // send gave the cooldown back, so signing up again retries at once.
+    if (
+      !(
+        error instanceof ConflictError ||
+        error instanceof MailerRejectedError ||
+        error instanceof MailerRetryableError ||
+        error instanceof MailerPausedError
+      )
+    ) {
+      throw error;
+    }
+    const level = error instanceof MailerPausedError ? 'error' : 'warn';
+    req.log[level]('Sign-up not completed', { subscriberId: id, error: describe(error) });
   }
   return signupAccepted(req, cors);
 }
