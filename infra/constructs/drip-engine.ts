@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/env.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import type { MailSending } from './mail-events.js';
-import { acknowledgeIndexGrant } from './subscriber-table.js';
+import { grantDueIndexQuery, grantRecordAccess } from './subscriber-table.js';
 
 /** Receives before a message goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -82,9 +82,9 @@ export class DripEngine extends Construct {
         [ENV.configurationSet]: props.sending.configurationSetName,
       },
     });
-    props.table.grantReadWriteData(this.sweep.fn);
+    // The sweep only reads the due index; the sender does the writing.
+    grantDueIndexQuery(props.table, this.sweep.fn);
     this.queue.grantSendMessages(this.sweep.fn);
-    acknowledgeIndexGrant(this.sweep.role, props.table);
 
     this.schedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Looks for due lessons',
@@ -106,10 +106,9 @@ export class DripEngine extends Construct {
         [ENV.senderMaxConcurrency]: String(maxConcurrency),
       },
     });
-    props.table.grantReadWriteData(this.sender.fn);
+    grantRecordAccess(props.table, this.sender.fn);
     props.linkSecret.grantRead(this.sender.fn);
     props.sending.grantSendEmail(this.sender.fn);
-    acknowledgeIndexGrant(this.sender.role, props.table);
     this.sender.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: SENDER_BATCH_SIZE,

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { type PublishedMailEventType, publishedMailEventTypes } from '../../functions/core/mail-events.js';
 import { ENV } from '../../functions/env.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
-import { acknowledgeIndexGrant } from './subscriber-table.js';
+import { grantRecordAccess } from './subscriber-table.js';
 
 /** What a function needs to send course email: the configuration set and a narrow grant. */
 export interface MailSending {
@@ -120,8 +120,7 @@ export class MailEvents extends Construct implements MailSending {
         [ENV.configurationSet]: this.configurationSet.configurationSetName,
       },
     });
-    props.table.grantReadWriteData(this.handler.fn);
-    acknowledgeIndexGrant(this.handler.role, props.table);
+    grantRecordAccess(props.table, this.handler.fn);
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'SES events of the course configuration set to the mail-events function',

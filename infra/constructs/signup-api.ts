@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/env.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import type { MailSending } from './mail-events.js';
-import { acknowledgeIndexGrant } from './subscriber-table.js';
+import { grantRecordAccess } from './subscriber-table.js';
 
 /**
  * One JSON object per request. Query strings are left out on purpose: they carry the
@@ -80,11 +80,10 @@ export class SignupApi extends Construct {
         ...(props.publicBaseUrl ? { [ENV.publicBaseUrl]: props.publicBaseUrl } : {}),
       },
     });
-    props.table.grantReadWriteData(this.handler.fn);
+    grantRecordAccess(props.table, this.handler.fn);
     props.linkSecret.grantRead(this.handler.fn);
     props.queue.grantSendMessages(this.handler.fn);
     props.sending.grantSendEmail(this.handler.fn);
-    acknowledgeIndexGrant(this.handler.role, props.table);
 
     const origins = props.allowedOrigins ?? [];
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {

@@ -1,6 +1,7 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { Construct, type IConstruct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { TABLE } from '../../functions/adapters/table-schema.js';
 
 /**
@@ -40,17 +41,27 @@ export class SubscriberTable extends Construct {
 }
 
 /**
- * Acknowledges, on the grantee's role, the one wildcard `Table.grant*()` writes: the
- * table's own indexes (`<table arn>/index/*`). cdk-nag names the finding by the
- * table's logical ID.
+ * DynamoDB actions behind DynamoSubscriberStore's `get`, `put` (conditional) and
+ * `increment` (counters): all the functions do to the table. Scans and deletes are the
+ * admin CLI's, which runs with the owner's own credentials.
  */
-export function acknowledgeIndexGrant(role: IConstruct, table: dynamodb.ITable): void {
-  const cfn = table.node.defaultChild;
-  if (!(cfn instanceof dynamodb.CfnTable))
-    throw new Error('acknowledgeIndexGrant needs a table defined in this app');
-  const logicalId = table.stack.resolve(cfn.logicalId);
-  Validations.of(role).acknowledge({
-    id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
-    reason: `Table.grant*() covers the table's indexes as <table arn>/index/*; the only index is ${TABLE.dueIndex.name}.`,
+export const RECORD_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
+/**
+ * Lets a function read and write single subscriber records and bump the counters, on
+ * the table itself only: no scan, no delete, no index. Narrower than
+ * `grantReadWriteData()`, which adds Scan, DeleteItem, batch and stream reads, and every
+ * index as `<table arn>/index/*`.
+ */
+export function grantRecordAccess(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({ grantee, actions: [...RECORD_ACTIONS], resourceArns: [table.tableArn] });
+}
+
+/** Lets the sweep query the due index (DynamoSubscriberStore `listDue`), and nothing else. */
+export function grantDueIndexQuery(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:Query'],
+    resourceArns: [`${table.tableArn}/index/${TABLE.dueIndex.name}`],
   });
 }
