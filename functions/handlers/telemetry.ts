@@ -65,7 +65,8 @@ export class Tally {
   }
 }
 
-const addressLike = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+/g;
+// An apostrophe may sit inside an address (o'brien@...), just not open one ('ann@...').
+const addressLike = /[^\s@<>"'(),;:][^\s@<>"(),;:]*@[^\s@<>"'(),;:]+/g;
 
 /**
  * An error as log attributes: name and message with anything shaped like an email

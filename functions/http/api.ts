@@ -486,5 +486,6 @@ function clamp(value: string, max: number): string {
 /** An error for a log line, with anything that looks like an address masked (SES names them). */
 function describe(error: unknown): string {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return message.replace(/[^\s@<>"',;:]+@[^\s@<>"',;:]+/g, '[address]').slice(0, 500);
+  // An apostrophe may sit inside an address (o'brien@...), just not open one ('ann@...').
+  return message.replace(/[^\s@<>"',;:][^\s@<>",;:]*@[^\s@<>"',;:]+/g, '[address]').slice(0, 500);
 }

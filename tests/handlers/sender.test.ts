@@ -356,4 +356,18 @@ describe('sender handler', () => {
     expect(log.lines.join('\n')).not.toMatch(/@example\.org/);
     expect(log.lines.join('\n')).toContain(idOf(3));
   });
+
+  it("masks the whole of an address with an apostrophe in an error's message", async () => {
+    mailer.failNext(
+      new MailerRetryableError("Throttled sending to mary.o'brien@example.org"),
+      new Error("Something odd about 'jo.d'arc@example.org'"),
+    );
+
+    await handler()(sqsEvent([0, 1].map(lesson1)));
+
+    const lines = log.lines.join('\n');
+    expect(lines).not.toContain('mary.o');
+    expect(lines).not.toContain('jo.d');
+    expect(lines).toContain("'[address]'");
+  });
 });

@@ -282,6 +282,19 @@ describe('no address enumeration', () => {
     expect(JSON.stringify(t.logs)).not.toContain(ADDRESS);
   });
 
+  it('keeps every part of an address with an apostrophe out of the log when the mail service refuses it', async () => {
+    const t = testApi();
+    const address = "mary.o'brien@example.com";
+    t.mailer.failNext(new MailerRejectedError(`The following identities failed the check: ${address}`));
+
+    const response = await t.call(formPost('/subscribe', { email: address }));
+
+    expect(response.statusCode).toBe(303);
+    expect(t.logs.map((l) => l.attributes.error)).toEqual([
+      'MailerRejectedError: The following identities failed the check: [address]',
+    ]);
+  });
+
   it.each([
     ['throttled', new MailerRetryableError('Throttled')],
     ['paused', new MailerPausedError('SES sending stopped: SendingPausedException')],
