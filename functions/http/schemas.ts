@@ -17,6 +17,7 @@ export const messages = {
   invalidEmail: 'Enter a valid email address, like name@example.com.',
   firstNameTooLong: `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`,
   firstNameCharacters: 'Your first name cannot contain line breaks or the characters < and >.',
+  firstNameLink: 'Your first name cannot contain a web or email address.',
   notText: 'This field must be text.',
 } as const;
 
@@ -25,7 +26,13 @@ const listSeparator = /[,;\s]/;
 // Line breaks (incl. Unicode line/paragraph separators), other control characters, and the
 // angle brackets of markup. Names never need them; rejecting is clearer than silently
 // stripping, and it keeps header and HTML injection out of every email greeting.
-const forbiddenInName = /[\p{Cc}\u2028\u2029<>]/u;
+// Bidi embeddings, overrides and isolates are invisible and can make the greeting display
+// text in another order than it is written.
+const forbiddenInName = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069<>]/u;
+// The name is greeted in a confirmation email that goes to whatever address was typed, and
+// mail clients turn text like `example.com/win` into a link: anyone could otherwise have the
+// clinic send a link of their choosing to anyone. Names need no scheme, @ or domain.
+const linkInName = /:\/\/|@|www\.|[\p{L}\p{N}]\.\p{L}{2,}/iu;
 
 const text = (missing?: string) =>
   z.string({ error: (issue) => (issue.input === undefined && missing ? missing : messages.notText) });
@@ -46,7 +53,8 @@ const firstNameField = z.optional(
     text().check(
       z.trim(),
       z.maxLength(MAX_FIRST_NAME_LENGTH, { error: messages.firstNameTooLong, abort: true }),
-      z.refine((v: string) => !forbiddenInName.test(v), { error: messages.firstNameCharacters }),
+      z.refine((v: string) => !forbiddenInName.test(v), { error: messages.firstNameCharacters, abort: true }),
+      z.refine((v: string) => !linkInName.test(v), { error: messages.firstNameLink }),
     ),
     z.transform((v: string) => (v === '' ? undefined : v)),
   ),

@@ -129,6 +129,7 @@ describe('sign-up with a bad first name', () => {
     ['markup', '<b>Ann</b>'],
     ['a lone angle bracket', 'Ann >'],
     ['a Unicode line separator', 'Ann\u2028Smith'],
+    ['a right-to-left override', 'Ann \u202emoc.elpmaxe'],
   ])('refuses a first name with %s (400, with a clear message)', async (_kind, firstName) => {
     const t = testApi();
     const form = await t.call(formPost('/subscribe', { email: 'ann@example.com', firstName }));
@@ -141,6 +142,35 @@ describe('sign-up with a bad first name', () => {
     });
     expectNothingChanged(t);
   });
+
+  it.each([
+    ['a URL', 'Ann, claim your prize at https://prize.example/win'],
+    ['a bare domain', 'Ann! Your account is locked: see evil.example/unlock'],
+    ['a www address', 'Ann www.prize'],
+    ['an email address', 'Ann, write to prize@evil.example'],
+    ['an internationalised domain', 'Ann пример.рф'],
+  ])('refuses a first name with %s, which mail clients would show as a link', async (_kind, firstName) => {
+    const t = testApi();
+    const form = await t.call(formPost('/subscribe', { email: 'ann@example.com', firstName }));
+    const json = await t.call(jsonPost('/subscribe', { email: 'ann@example.com', firstName }));
+
+    expectFormError(form, 'cannot contain a web or email address', 'firstName');
+    expect(jsonError(json)).toEqual({
+      code: 'invalid_first_name',
+      message: 'Your first name cannot contain a web or email address.',
+    });
+    expectNothingChanged(t);
+  });
+
+  it.each(['J. R.', 'Ph.D', 'Mary-Jo', "D'Arcy", 'St. John', '李小龍'])(
+    'accepts the first name %s',
+    async (firstName) => {
+      const t = testApi();
+      const response = await t.call(jsonPost('/subscribe', { email: 'ann@example.com', firstName }));
+      expect(response.statusCode).toBe(202);
+      expect((await t.store.get(subscriberId('ann@example.com')))?.firstName).toBe(firstName);
+    },
+  );
 
   it('refuses a first name over 80 characters', async () => {
     const t = testApi();
