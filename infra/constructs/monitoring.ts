@@ -2,6 +2,7 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -191,6 +192,19 @@ export class Monitoring extends Construct {
         enforceSSL: true,
       });
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      // enforceSSL writes a topic policy, which replaces SNS's default one that let the
+      // account's alarms publish; without this statement every notification is refused.
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            ArnLike: { 'aws:SourceArn': this.alarms.map((alarm) => alarm.alarmArn) },
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          },
+        }),
+      );
       const action = new actions.SnsAction(this.topic);
       for (const alarm of this.alarms) {
         alarm.addAlarmAction(action);

@@ -455,6 +455,31 @@ describe('monitoring', () => {
     });
   });
 
+  it('lets the course’s own alarms, and only those, publish to the alarm topic', () => {
+    const topic = stack.monitoring.topic;
+    if (!topic) throw new Error('expected an alarm topic when alarmEmail is set');
+    const policies = Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy'));
+    expect(policies).toHaveLength(1);
+    const allows = policies[0]?.Properties.PolicyDocument.Statement.filter((s: Cfn) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: logicalIdOf(topic) },
+        Condition: {
+          ArnLike: {
+            'aws:SourceArn': stack.monitoring.alarms.map((alarm) => ({
+              'Fn::GetAtt': [logicalIdOf(alarm), 'Arn'],
+            })),
+          },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        },
+        Sid: expect.any(String),
+      },
+    ]);
+  });
+
   it('has a dashboard with course metrics, queue depths and errors', () => {
     const dashboards = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
