@@ -19,7 +19,7 @@ import { settingsFromEnv } from './adapters/settings-from-env.js';
 import { SqsQueue } from './adapters/sqs-queue.js';
 import { LinkTokens } from './core/tokens.js';
 import { ENV, requireEnv } from './env.js';
-import { type ApiHandler, createApi } from './http/api.js';
+import { type ApiHandler, createApi, SIGNUP_MIN_MS } from './http/api.js';
 
 const logger = new Logger({ serviceName: 'signup-api' });
 const metrics = powertoolsMetricsSink(new Metrics({ serviceName: 'signup-api' }));
@@ -62,7 +62,17 @@ async function api(): Promise<ApiHandler> {
     const tokens = new LinkTokens(keys);
     current = {
       fingerprint,
-      api: createApi({ store, mailer, queue, clock, tokens, settings, log: logger, metrics }),
+      api: createApi({
+        store,
+        mailer,
+        queue,
+        clock,
+        tokens,
+        settings,
+        log: logger,
+        metrics,
+        signupMinMs: SIGNUP_MIN_MS,
+      }),
     };
   }
   return current.api;

@@ -60,7 +60,24 @@ export interface ApiLogger {
  * What the API needs: the lifecycle's ports, plus a logger and a metrics sink (the
  * dashboard graphs `signedUp`, `confirmed` and `unsubscribed` from these).
  */
-export type ApiDeps = LifecycleDeps & { log?: ApiLogger; metrics?: MetricsSink };
+export type ApiDeps = LifecycleDeps & {
+  log?: ApiLogger;
+  metrics?: MetricsSink;
+  /**
+   * Least time, in milliseconds, an accepted sign-up takes to answer. Only an address due
+   * a confirmation waits for the mail service, so without a floor the time taken would
+   * tell a new address from an active or suppressed one. @default 0 (no floor)
+   */
+  signupMinMs?: number;
+  /** How the floor waits; tests pass their own. @default a timer */
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/**
+ * The deployed API's floor for accepted sign-ups: above what a confirmation (a few
+ * DynamoDB writes and one SES call) normally takes.
+ */
+export const SIGNUP_MIN_MS = 1000;
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -231,9 +248,11 @@ async function preflight(req: Request): Promise<HttpResponse> {
 /**
  * Sign-up. Whatever the address's state (new, pending, active, unsubscribed, suppressed),
  * and for a filled honeypot, the answer is the same: 303 to /check-inbox for a form, 202
- * for JSON. Only problems with the input itself get a 4xx.
+ * for JSON. Only problems with the input itself get a 4xx. A sign-up that reaches the
+ * lifecycle answers no sooner than `signupMinMs` after it arrived, whatever happened.
  */
 async function postSubscribe(req: Request): Promise<HttpResponse> {
+  const started = performance.now();
   const cors = corsHeaders(req);
   const fail = (
     status: number,
@@ -310,7 +329,13 @@ async function postSubscribe(req: Request): Promise<HttpResponse> {
     const level = error instanceof MailerPausedError ? 'error' : 'warn';
     req.log[level]('Sign-up not completed', { subscriberId: id, error: describe(error) });
   }
+  const left = (req.deps.signupMinMs ?? 0) - (performance.now() - started);
+  if (left > 0) await (req.deps.sleep ?? wait)(left);
   return signupAccepted(req, cors);
+}
+
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A filled honeypot, however the rest of the form looks. */

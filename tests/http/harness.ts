@@ -37,6 +37,10 @@ export interface TestApiOptions<S extends SubscriberStore> {
   settings?: Partial<CourseSettings>;
   /** @default a new MemoryStore */
   store?: S;
+  /** @default no floor */
+  signupMinMs?: number;
+  /** @default a timer */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The API with a memory store, recording mailer, memory queue and a manual clock. */
@@ -67,6 +71,8 @@ export function testApi<S extends SubscriberStore = MemoryStore>(options: TestAp
     settings,
     log,
     metrics: { publish: (counts) => metrics.push(...counts) },
+    ...(options.signupMinMs === undefined ? {} : { signupMinMs: options.signupMinMs }),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   const call = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const response = (await handler(event)) as HttpResponse;

@@ -255,6 +255,34 @@ describe('no address enumeration', () => {
     for (const state of states) expect(answers[state], state).toEqual(answers.new);
   });
 
+  it('holds every accepted sign-up to the same floor, whether or not a confirmation was sent', async () => {
+    const floor = 1000;
+    const waits: number[] = [];
+    const t = testApi({
+      signupMinMs: floor,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const waited: Record<string, number[]> = {};
+    for (const state of states) {
+      const address = `${state}@example.com`;
+      await addressIn(t, state, address);
+      waits.length = 0;
+      await t.call(jsonPost('/subscribe', { email: address }));
+      waited[state] = [...waits];
+    }
+
+    expect(t.mailer.to('new@example.com')).toHaveLength(1);
+    expect(t.mailer.to('active@example.com')).toHaveLength(1);
+    for (const state of states) {
+      // The in-memory store and mailer answer at once: nearly the whole floor is left to wait.
+      expect(waited[state], state).toHaveLength(1);
+      expect(waited[state]?.[0], state).toBeGreaterThan(floor / 2);
+      expect(waited[state]?.[0], state).toBeLessThanOrEqual(floor);
+    }
+  });
+
   it('gives the same answer, and stores and sends nothing, when the honeypot is filled', async () => {
     const t = testApi();
     const human = testApi();
