@@ -107,7 +107,7 @@ ${summary}<form method="post" action="${e(ctx.basePath)}/subscribe">
 <p class="consent" id="consent-text">${e(course.consentText)}</p>
 <button type="submit" aria-describedby="consent-text">Start the free course</button>
 </form>
-<p class="privacy">We keep your email address, first name, time zone and a record of when and where you signed up, only to send you this course. We never share them. You can unsubscribe at any time from any email.</p>
+<p class="privacy">We keep your email address, first name, time zone and a record of when and where you signed up (with your IP address and browser), and count the deliveries, opens and link clicks of each email, only to run this course. We never share them. You can unsubscribe at any time from any email.</p>
 </section>`;
   return layout(ctx, { title: error ? `Error: ${course.title}` : course.title, main, script: true });
 }

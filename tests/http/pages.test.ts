@@ -24,6 +24,25 @@ describe('the sign-up page', () => {
     expect(body).toMatch(/unsubscribe at any time/i);
   });
 
+  it('tells, before the sign-up, everything the course records about a subscriber', async () => {
+    const t = testApi();
+    const { body } = await t.call(httpEvent({ path: '/' }));
+    const note = /<p class="privacy">([^<]*)<\/p>/.exec(body)?.[1] ?? '';
+
+    // The consent record and the per-email engagement counts are stored with the address.
+    for (const kept of [
+      'email address',
+      'first name',
+      'time zone',
+      'IP address',
+      'browser',
+      'opens',
+      'clicks',
+    ]) {
+      expect(note, kept).toContain(kept);
+    }
+  });
+
   it('has labelled fields, a hidden time zone, and a consent source pointing at itself', async () => {
     const t = testApi();
     const { body } = await t.call(httpEvent({ path: '/' }));
