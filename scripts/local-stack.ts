@@ -430,7 +430,9 @@ async function serveSimulate(
     res,
     found
       ? jsonResult(202, { message: `Simulated a ${input.type}` })
-      : jsonResult(404, { message: 'No email was sent to that address yet, so there is nothing to bounce' }),
+      : jsonResult(404, {
+          message: 'No email was sent to that address yet, so there is nothing to bounce or complain about',
+        }),
   );
 }
 

@@ -78,7 +78,7 @@ const commands: readonly CommandSpec[] = [
     summary: 'the funnel: sign-ups, confirmations, lessons sent, opens, clicks, unsubscribes, bounces',
     args: [],
     options: { json },
-    examples: ['npm run course -- stats', 'npm run course -- stats --json --stack knee-course'],
+    examples: ['npm run course -- stats', 'npm run course -- stats --json --stack KneePainCourse'],
     details:
       'Reads the course-wide counters (one item), so it is as fast with 100,000 subscribers as with ten.',
     prepare: (_args, v) => withContext((ctx) => runStats(ctx, { json: v.json === true })),
@@ -169,7 +169,7 @@ const commands: readonly CommandSpec[] = [
     summary: 'send a pending sign-up a fresh confirmation email',
     args: ['email'],
     options: { force: { type: 'boolean', description: 'send even within 10 minutes of the last one' } },
-    examples: ['npm run course -- resend-confirmation jane@example.com --stack knee-course'],
+    examples: ['npm run course -- resend-confirmation jane@example.com --stack KneePainCourse'],
     prepare: ([email], v) => {
       const address = parseAddress(email as string, 'resend-confirmation');
       return withContext(async (ctx) => {

@@ -35,6 +35,7 @@ export async function runList(ctx: CourseContext, opts: ListOptions): Promise<Su
   ctx.out.write(`${table([['id', 'status', 'next email', 'progress', 'address'], ...rows])}\n`);
   const shown =
     kept.length < matching ? `${count(kept.length)} newest of ${count(matching)}` : count(matching);
-  ctx.out.write(`\n${shown} ${what}${kept.length < matching ? ' (use --limit to see more)' : ''}\n`);
+  const noun = matching === 1 ? what.replace(/subscribers$/, 'subscriber') : what;
+  ctx.out.write(`\n${shown} ${noun}${kept.length < matching ? ' (use --limit to see more)' : ''}\n`);
   return kept;
 }

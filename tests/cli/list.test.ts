@@ -49,7 +49,7 @@ describe('course list', () => {
     expect(h.out.text).toContain('second@example.com');
     expect(h.out.text).not.toContain('first@example.com');
     expect(h.out.text).not.toContain('third@example.com');
-    expect(h.out.text).toContain('1 pending subscribers');
+    expect(h.out.text).toContain('1 pending subscriber\n');
   });
 
   it('shows the newest N with --limit and says how many more there are', async () => {
