@@ -19,6 +19,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unconfirmedExpiry } from '../core/lifecycle.js';
 import { ConflictError, type CounterDeltas, type DuePage, type SubscriberStore } from '../core/ports.js';
 import type { Subscriber } from '../core/subscriber.js';
 import { TABLE } from './table-schema.js';
@@ -143,7 +144,10 @@ export class DynamoSubscriberStore implements SubscriberStore {
     };
   }
 
-  /** The record plus its key and, only while an email is due, the due-index keys. */
+  /**
+   * The record plus its key, the due-index keys only while an email is due, and the
+   * expiry only while the sign-up is unconfirmed.
+   */
   #toItem(subscriber: Subscriber): Item {
     const item: Item = { ...subscriber, pk: SUB_PREFIX + subscriber.id };
     if (
@@ -154,6 +158,8 @@ export class DynamoSubscriberStore implements SubscriberStore {
       item[dueIndex.partitionKey] = String(dueShardOf(subscriber.id, this.dueShards));
       item[dueIndex.sortKey] = subscriber.nextSendAt;
     }
+    const expiry = unconfirmedExpiry(subscriber);
+    if (expiry) item[TABLE.expiryAttribute] = Math.floor(expiry.getTime() / 1000);
     return item;
   }
 
@@ -174,7 +180,13 @@ export class DynamoSubscriberStore implements SubscriberStore {
 }
 
 function fromItem(item: Item): Subscriber {
-  const { pk: _pk, [dueIndex.partitionKey]: _shard, [dueIndex.sortKey]: _dueAt, ...record } = item;
+  const {
+    pk: _pk,
+    [dueIndex.partitionKey]: _shard,
+    [dueIndex.sortKey]: _dueAt,
+    [TABLE.expiryAttribute]: _expiresAt,
+    ...record
+  } = item;
   return record as unknown as Subscriber;
 }
 

@@ -15,6 +15,8 @@ export const TABLE = {
     /** Non-key attributes the sweep reads from the index. */
     projected: ['nextIndex'],
   },
+  /** Epoch seconds after which DynamoDB deletes the item (TTL); set only on unconfirmed sign-ups. */
+  expiryAttribute: 'expiresAt',
   /** Shards of the due index. @default 8 */
   defaultDueShards: 8,
 } as const;

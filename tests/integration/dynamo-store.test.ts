@@ -104,6 +104,25 @@ describe('DynamoDB subscriber store', () => {
     expect(stored?.email).toBe('person1@example.com');
   });
 
+  it('lets the database expire an unconfirmed sign-up 30 days after its last confirmation email, and nothing else', async () => {
+    const sentAt = minutes(5);
+    const pending = subscriber(1, {
+      status: 'pending',
+      confirmationSentAt: sentAt,
+      nextIndex: undefined,
+      nextSendAt: undefined,
+    });
+    await store.put(pending, undefined);
+    const raw = async () =>
+      (await docClient.send(new GetCommand({ TableName: tableName, Key: { pk: `SUB#${pending.id}` } }))).Item;
+
+    expect((await raw())?.[TABLE.expiryAttribute]).toBe(Date.parse(sentAt) / 1000 + 30 * 24 * 3600);
+    expect(await store.get(pending.id)).toEqual(pending);
+
+    await store.put({ ...pending, status: 'active', nextIndex: 0, nextSendAt: sentAt, version: 2 }, 1);
+    expect((await raw())?.[TABLE.expiryAttribute]).toBeUndefined();
+  });
+
   it('keys items by the pseudonymous id, never the address', async () => {
     await store.put(subscriber(1), undefined);
     await store.increment({ signedUp: 1 });
