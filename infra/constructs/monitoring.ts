@@ -172,6 +172,13 @@ export class Monitoring extends Construct {
         description: `The ${name} function failed; see its log group.`,
       });
     }
+    // The api function turns its own failures into error pages, so its Errors metric
+    // stays at zero when sign-ups break; the stage's 5xx count does not.
+    this.addAlarm('ApiServerErrors', {
+      metric: props.apiStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      description: 'The sign-up API answered with a server error (5xx); see the api function’s log group.',
+    });
     this.addAlarm('BounceRate', {
       metric: ses('Reputation.BounceRate'),
       threshold: SES_LIMITS.bounceRate,

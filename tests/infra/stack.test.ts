@@ -417,6 +417,22 @@ describe('monitoring', () => {
     );
   });
 
+  it('alarms when the sign-up API answers with a server error, which the api function catches itself', () => {
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        MetricName: '5xx',
+        Namespace: 'AWS/ApiGateway',
+        Dimensions: expect.arrayContaining([
+          { Name: 'ApiId', Value: { Ref: logicalIdOf(stack.api.httpApi) } },
+          { Name: 'Stage', Value: '$default' },
+        ]),
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+  });
+
   it('alarms before SES bounce and complaint rates reach the review thresholds', () => {
     expect(alarms()).toContainEqual(
       expect.objectContaining({
