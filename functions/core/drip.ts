@@ -349,7 +349,7 @@ async function releaseClaim(store: SubscriberStore, claimed: Subscriber): Promis
 async function suppressRejected(deps: SendDeps, claimed: Subscriber): Promise<boolean> {
   let record: Subscriber | undefined = claimed;
   for (let attempt = 1; attempt <= 3 && record; attempt++) {
-    // An unsubscribed record stays as it is (the rules allow it no other way but a new opt-in).
+    // A complaint already suppressed it; an unsubscribe meanwhile is still suppressed as a bounce.
     if (record.status === 'bounced' || !canTransition(record.status, 'bounced')) return false;
     const { claim: _c, nextSendAt: _s, nextIndex: _i, ...rest } = record;
     const next: Subscriber = {

@@ -141,9 +141,10 @@ const engagementCounter = {
 /**
  * Applies one mail event, one outcome per recipient.
  *
- * - Permanent bounce -> `bounced`; complaint (except `not-spam` feedback) -> `complained`.
- *   Both remove any due email and send claim at once, and the rules never let those
- *   statuses change again, so the address is suppressed for good.
+ * - Permanent bounce -> `bounced`; complaint (except `not-spam` feedback) -> `complained`,
+ *   also for an address that unsubscribed meanwhile. Both remove any due email and send
+ *   claim at once, and the rules never let those statuses change again, so the address
+ *   is suppressed for good.
  * - Transient and undetermined bounces are counted (`transientBounces`), not suppressed:
  *   SES already retried, and a full mailbox today is no reason to stop the course.
  * - Delivery, Open, Click: counted on the subscriber (`engagement[emailId]`) and

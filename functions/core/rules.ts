@@ -11,7 +11,9 @@ const allowed: Readonly<Record<SubscriberStatus, readonly SubscriberStatus[]>> =
   // Someone who finished the course and signs up again wants it again: a new opt-in.
   completed: ['pending', 'unsubscribed', 'bounced', 'complained'],
   // Signing up again after unsubscribing starts a new double opt-in, never mail at once.
-  unsubscribed: ['pending'],
+  // A bounce or complaint about an email sent before the unsubscribe still suppresses
+  // the address, so that no later sign-up sends it a confirmation.
+  unsubscribed: ['pending', 'bounced', 'complained'],
   // A hard bounce or a spam complaint suppresses the address for good.
   bounced: [],
   complained: [],

@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { subscriberId } from '../../functions/core/identity.js';
+import { subscribe } from '../../functions/core/lifecycle.js';
 import { type MailEvent, parseSesEvent, recordMailEvent } from '../../functions/core/mail-events.js';
+import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';
+import { LinkTokens } from '../../functions/core/tokens.js';
+import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
+import { RecordingMailer } from '../support/recording-mailer.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/ses-events/${name}.json`, import.meta.url), 'utf8')) as {
@@ -144,10 +149,34 @@ describe('recordMailEvent', () => {
     expect(store.counters.bounced).toBe(1);
   });
 
-  it('leaves an unsubscribed address as it is', async () => {
+  it.each([
+    ['bounce-permanent', 'bounced'],
+    ['complaint', 'complained'],
+  ] as const)('suppresses an unsubscribed address for good after a late %s', async (name, status) => {
+    await store.put(subscriber('unsubscribed', { unsubscribedAt: '2026-03-03T09:00:00.000Z' }), undefined);
+
+    expect(await recordMailEvent({ store, clock }, event(name))).toEqual([status]);
+
+    expect(stored().status).toBe(status);
+    expect(stored().suppressedAt).toBe(now.toISOString());
+    expect(store.counters[status]).toBe(1);
+  });
+
+  it('sends nothing to a later sign-up of an address that complained after unsubscribing', async () => {
     await store.put(subscriber('unsubscribed'), undefined);
-    expect(await recordMailEvent({ store, clock }, event('bounce-permanent'))).toEqual(['already-stopped']);
-    expect(stored().status).toBe('unsubscribed');
+    await recordMailEvent({ store, clock }, event('complaint'));
+    const mailer = new RecordingMailer();
+    const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+    const deps = { store, mailer, queue: new MemoryQueue(), clock, tokens, settings: sampleSettings };
+
+    const outcome = await subscribe(deps, {
+      email: address,
+      consent: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0', formUrl: 'https://clinic.example/knee' },
+    });
+
+    expect(outcome).toBe('suppressed');
+    expect(mailer.sent).toHaveLength(0);
+    expect(stored().status).toBe('complained');
   });
 
   it('counts deliveries, opens and clicks per lesson on the subscriber and course-wide', async () => {

@@ -17,6 +17,8 @@ const allowedPairs: [SubscriberStatus, SubscriberStatus][] = [
   ['completed', 'bounced'],
   ['completed', 'complained'],
   ['unsubscribed', 'pending'],
+  ['unsubscribed', 'bounced'],
+  ['unsubscribed', 'complained'],
 ];
 
 describe('subscriber status rules', () => {
