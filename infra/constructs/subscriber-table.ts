@@ -21,6 +21,8 @@ export class SubscriberTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
+      // Unconfirmed sign-ups carry an expiry; DynamoDB deletes them after it.
+      timeToLiveAttribute: TABLE.expiryAttribute,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TABLE.dueIndex.name,

@@ -63,6 +63,12 @@ describe('subscriber table', () => {
     expect(sse.KMSMasterKeyId).toBeUndefined();
   });
 
+  it('deletes items once their expiry attribute has passed', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: TABLE.expiryAttribute, Enabled: true },
+    });
+  });
+
   it('has the key schema and sparse due index of TABLE', () => {
     const props = template.toJSON().Resources.SubscriberTable.Properties;
     expect(props.KeySchema).toEqual([{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }]);
