@@ -323,8 +323,9 @@ async function recordSent(
   const token = claimed.claim?.token;
   const emailId = claimed.claim?.emailId as string;
   let base: Subscriber | undefined = claimed;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    if (!base || base.claim?.token !== token) return undefined;
+  // No attempt limit while the claim is ours: only writers that keep it (mail events) get
+  // in the way, and giving up would leave the email to be sent again once the lease lapses.
+  while (base && base.claim?.token === token) {
     const { next, completed } = afterSend(base, emailId, messageId, sentAt, deps.settings);
     try {
       await deps.store.put(next, base.version);

@@ -338,6 +338,31 @@ describe('sendNext', () => {
       expect(stored(1).nextIndex).toBe(1);
     });
 
+    it('records the send however many mail events land on the record while it is being recorded', async () => {
+      await seed(active(1));
+      const racing = Object.create(store) as MemoryStore;
+      let puts = 0;
+      racing.put = async (record, expected) => {
+        // After the claim, a mail event writes just before each record write, five times.
+        if (++puts > 1 && puts <= 6) {
+          const current = stored(1);
+          await store.put(
+            { ...current, engagement: { x: { opened: puts } }, version: current.version + 1 },
+            current.version,
+          );
+        }
+        return store.put(record, expected);
+      };
+      deps = { ...deps, store: racing };
+
+      expect(await outcomeOf(deps, request(1))).toBe('sent');
+      expect(stored(1).sent['lesson-1']).toBeDefined();
+      expect(stored(1).claim).toBeUndefined();
+      clock.advance(DEFAULT_LEASE_SECONDS * 1000);
+      expect(await outcomeOf(deps, request(1))).toBe('already-sent');
+      expect(mailer.sent).toHaveLength(1);
+    });
+
     it('schedules nothing when the subscriber unsubscribed during the send', async () => {
       await seed(active(1));
       deps = {
