@@ -163,7 +163,8 @@ export const DEFAULT_LEASE_SECONDS = 300;
  * Steps, each a single-item conditional write on the record's version:
  * 1. read the record (strongly consistent) and skip unless active, due, the request's
  *    email is the one at `nextIndex`, not in `sent`, and not under someone else's
- *    unexpired claim;
+ *    unexpired claim; compose the email and plan the next one, so anything that would
+ *    fail for this record fails before a claim or a send;
  * 2. claim: `claim = { emailId, until: now + lease, token }`, nothing else but the
  *    version. The due-index key (`nextSendAt`) and its projected `nextIndex` stay as
  *    they are, so DynamoDB does not rewrite the index entry; a sweep during the lease
@@ -216,6 +217,10 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
     tokens: deps.tokens,
     now,
   });
+  // Likewise plan the next email before claiming (its time zone, say, may be one the
+  // runtime does not know): a send whose record cannot be written would go out again
+  // after every lease.
+  afterSend(subscriber, emailId, '', now, deps.settings);
 
   const leaseMs = (deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const claim: SendClaim = {

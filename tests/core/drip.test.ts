@@ -338,6 +338,20 @@ describe('sendNext', () => {
       expect(stored(1).nextIndex).toBe(1);
     });
 
+    it('sends nothing, rather than the same email after every lease, when the next email cannot be scheduled', async () => {
+      // A zone the runtime does not know, e.g. a course default it rejects, stored at sign-up.
+      await seed(active(1, { timeZone: 'Mars/Olympus_Mons' }));
+
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(sendNext(deps, request(1))).rejects.toThrow(/time zone/);
+        clock.advance(DEFAULT_LEASE_SECONDS * 1000);
+      }
+
+      expect(mailer.sent).toHaveLength(0);
+      expect(stored(1).claim).toBeUndefined();
+      expect(stored(1).nextIndex).toBe(0);
+    });
+
     it('records the send however many mail events land on the record while it is being recorded', async () => {
       await seed(active(1));
       const racing = Object.create(store) as MemoryStore;
