@@ -23,10 +23,11 @@ export function isValidTimeZone(tz: string | undefined): tz is string {
 
 /**
  * The zone to store for a subscriber: the browser's zone if the runtime knows it
- * (in its canonical spelling), otherwise `fallback` (the course's default zone).
+ * (in its canonical spelling), otherwise `fallback` (the course's default zone), and
+ * 'UTC' should the runtime not know that either: a stored zone must always schedule.
  */
 export function resolveTimeZone(tz: string | undefined, fallback: string): string {
-  return (tz !== undefined && knownZone(tz)) || fallback;
+  return (tz !== undefined && knownZone(tz)) || knownZone(fallback) || 'UTC';
 }
 
 /**

@@ -24,6 +24,16 @@ describe('time zones', () => {
     expect(resolveTimeZone(undefined, 'Europe/London')).toBe('Europe/London');
     expect(resolveTimeZone('Nowhere/Land', 'Europe/Berlin')).toBe('Europe/Berlin');
   });
+
+  it('never stores a fallback it could not schedule with', () => {
+    // Newer runtimes' Intl accepts offsets like +01:00, so a course default can be one.
+    for (const fallback of ['+01:00', 'Mars/Olympus_Mons']) {
+      const zone = resolveTimeZone(undefined, fallback);
+      expect(zone).toBe('UTC');
+      expect(() => nextSendTime(utc('2026-03-02T15:00:00Z'), 2, 8, zone)).not.toThrow();
+    }
+    expect(resolveTimeZone(undefined, 'europe/berlin')).toBe('Europe/Berlin');
+  });
 });
 
 describe('next send time', () => {
