@@ -19,8 +19,8 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unconfirmedExpiry } from '../core/lifecycle.js';
 import { ConflictError, type CounterDeltas, type DuePage, type SubscriberStore } from '../core/ports.js';
+import { unconfirmedExpiry } from '../core/retention.js';
 import type { Subscriber } from '../core/subscriber.js';
 import { TABLE } from './table-schema.js';
 
