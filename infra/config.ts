@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimeZone } from '../functions/core/schedule.js';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 const LOG_RETENTION_DAYS = [
@@ -39,15 +40,6 @@ const hostname = z
     'must be a domain name like clinic.example',
   );
 
-function isIanaTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const intBetween = (min: number, max: number, message: string) =>
   z.number(required('a number')).int(message).min(min, message).max(max, message);
 
@@ -77,7 +69,7 @@ export const courseConfigSchema = z
       /** IANA time zone used when the browser sends none or an unknown one. @default 'Europe/London' */
       defaultTimeZone: z
         .string(required('an IANA time zone name'))
-        .refine(isIanaTimeZone, 'must be an IANA time zone name like Europe/London')
+        .refine(isValidTimeZone, 'must be an IANA time zone name like Europe/London')
         .default('Europe/London'),
       /** Emails per second the course may send in total; keep it under the SES account's sending rate. @default 10 */
       maxSendRate: z

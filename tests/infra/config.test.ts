@@ -61,6 +61,8 @@ describe('course configuration', () => {
       { defaultTimeZone: 'Europe/Atlantis' },
       'course.config.json: defaultTimeZone: must be an IANA time zone name',
     ],
+    // Newer runtimes accept offsets as zones; the schedule does not, so neither does the config.
+    [{ defaultTimeZone: '+01:00' }, 'course.config.json: defaultTimeZone: must be an IANA time zone name'],
     [{ senderAddress: 'not an address' }, 'course.config.json: senderAddress: must be an email address'],
     [{ senderAddress: undefined }, 'course.config.json: senderAddress: is required'],
     [{ postalAddress: '  ' }, 'course.config.json: postalAddress: must be a non-empty string'],
