@@ -221,7 +221,7 @@ export function fixedMonthly(prices: Prices = PRICES): readonly CostLine[] {
       unit: 'dashboard',
       dollars: prices.dashboardPerMonth,
     },
-    { item: 'CloudWatch alarms', quantity: 7, unit: 'alarms', dollars: 7 * prices.alarmPerMonth },
+    { item: 'CloudWatch alarms', quantity: 8, unit: 'alarms', dollars: 8 * prices.alarmPerMonth },
     {
       item: 'CloudWatch custom metrics (sent and delivered per email, queued, completed...)',
       quantity: 16,
