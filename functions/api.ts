@@ -24,14 +24,9 @@ import { type ApiHandler, createApi, SIGNUP_MIN_MS } from './http/api.js';
 const logger = new Logger({ serviceName: 'signup-api' });
 const metrics = powertoolsMetricsSink(new Metrics({ serviceName: 'signup-api' }));
 
-// The stack may leave PUBLIC_BASE_URL unset: the API's own URL in its function's
-// environment would be a circular reference. createApi then takes the base URL of
-// each request's own domain.
-const fixedBaseUrl = (process.env[ENV.publicBaseUrl] ?? '').replace(/\/+$/, '');
-const settings = {
-  ...settingsFromEnv({ ...process.env, [ENV.publicBaseUrl]: fixedBaseUrl || 'https://per-request.invalid' }),
-  publicBaseUrl: fixedBaseUrl,
-};
+// The stack may leave PUBLIC_BASE_URL unset: createApi then takes the base URL of each
+// request's own domain.
+const settings = settingsFromEnv(process.env, { publicBaseUrl: 'optional' });
 
 const dueShards = process.env[ENV.dueShards] ? Number(process.env[ENV.dueShards]) : undefined;
 const store = new DynamoSubscriberStore(
