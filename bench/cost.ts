@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { powertoolsMetricsSink } from '../functions/adapters/powertools-metrics.js';
 import { type MailEventType, publishedMailEventTypes } from '../functions/core/mail-events.js';
 import type { Mailer, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
@@ -24,7 +24,7 @@ import type { MetricCount } from '../functions/handlers/telemetry.js';
 import { createApi, SIGNUP_MIN_MS } from '../functions/http/api.js';
 import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
-import { CountingLogger, type DynamoCounts, mean, round, startBenchDynamo } from './support.js';
+import { CountingLogger, type DynamoCounts, mean, round, sqsEvent, startBenchDynamo } from './support.js';
 
 // ---------------------------------------------------------------- prices
 
@@ -499,26 +499,7 @@ export async function runCostBench(
     dynamo.counter.reset();
     const lessonMs: number[] = [];
     for (const request of queue.requests) {
-      const event: SQSEvent = {
-        Records: [
-          {
-            messageId: randomBytes(8).toString('hex'),
-            receiptHandle: 'bench',
-            body: JSON.stringify(request),
-            attributes: {
-              ApproximateReceiveCount: '1',
-              SentTimestamp: String(Date.now()),
-              SenderId: 'bench',
-              ApproximateFirstReceiveTimestamp: String(Date.now()),
-            },
-            messageAttributes: {},
-            md5OfBody: '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bench-send',
-            awsRegion: 'us-east-1',
-          },
-        ],
-      };
+      const event = sqsEvent([request]);
       const started = performance.now();
       const response = await sender(event);
       lessonMs.push(performance.now() - started);

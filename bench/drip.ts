@@ -5,8 +5,7 @@
  * included, and the store's own ceiling (versioned puts at the same concurrency) is
  * measured on the same dynalite in the same run.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
 import { SystemClock } from '../functions/adapters/clock.js';
 import type { Mailer, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
 import { sampleSettings } from '../functions/core/settings.js';
@@ -23,6 +22,7 @@ import {
   itemOf,
   mean,
   round,
+  sqsEvent,
   startBenchDynamo,
 } from './support.js';
 
@@ -116,31 +116,6 @@ class BenchQueue implements Queue {
   take(max: number): SendRequest[] {
     return this.#messages.splice(0, max);
   }
-}
-
-function sqsEvent(requests: readonly SendRequest[]): SQSEvent {
-  return {
-    Records: requests.map((request): SQSRecord => {
-      const body = JSON.stringify(request);
-      const messageId = randomUUID();
-      return {
-        messageId,
-        receiptHandle: messageId,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'bench',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: createHash('md5').update(body).digest('hex'),
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bench-send',
-        awsRegion: 'us-east-1',
-      };
-    }),
-  };
 }
 
 interface Drained {

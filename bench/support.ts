@@ -3,14 +3,16 @@
  * requests and request units are counted, realistic subscriber records, and fast seeding
  * with BatchWrite.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createTable, DynamoSubscriberStore, dueShardOf } from '../functions/adapters/dynamo-store.js';
 import { TABLE } from '../functions/adapters/table-schema.js';
 import { COUNTER } from '../functions/core/counters.js';
 import { course } from '../functions/core/course.js';
 import { subscriberId } from '../functions/core/identity.js';
+import type { SendRequest } from '../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../functions/core/subscriber.js';
 import { makeDynamoClients, startDynalite } from '../tests/support/dynalite.js';
 
@@ -429,4 +431,30 @@ export class CountingLogger {
     this.lines++;
     this.bytes += JSON.stringify(line).length + 1;
   }
+}
+
+/** One SQS event carrying `requests`, shaped as the sender's event source delivers it. */
+export function sqsEvent(requests: readonly SendRequest[]): SQSEvent {
+  return {
+    Records: requests.map((request): SQSRecord => {
+      const body = JSON.stringify(request);
+      const messageId = randomUUID();
+      return {
+        messageId,
+        receiptHandle: messageId,
+        body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'bench',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: createHash('md5').update(body).digest('hex'),
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bench-send',
+        awsRegion: 'us-east-1',
+      };
+    }),
+  };
 }
