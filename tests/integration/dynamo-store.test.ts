@@ -1,14 +1,14 @@
 import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore, dueShardOf } from '../../functions/adapters/dynamo-store.js';
 import { TABLE } from '../../functions/adapters/table-schema.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { ConflictError } from '../../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 
-let dynalite: RunningDynalite;
+const db = useDynalite();
 let client: DynamoDBClient;
 let docClient: DynamoDBDocumentClient;
 let tableName: string;
@@ -55,17 +55,8 @@ async function allDue(s: DynamoSubscriberStore, at: Date, limit = 100) {
   return items;
 }
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  ({ client, docClient } = makeDynamoClients(dynalite.endpoint));
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynalite?.close();
-});
-
 beforeEach(async () => {
+  ({ client, docClient } = db.clients);
   tableName = `subscribers-${++tableCount}`;
   await createTable(client, tableName);
   store = new DynamoSubscriberStore(docClient, tableName, 4);

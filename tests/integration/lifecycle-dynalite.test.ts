@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { COUNTER } from '../../functions/core/counters.js';
 import { subscriberId } from '../../functions/core/identity.js';
@@ -15,7 +15,7 @@ import {
 } from '../../functions/core/lifecycle.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
 
@@ -28,7 +28,7 @@ const signup: SignupInput = {
   consent: { ip: '198.51.100.4', userAgent: 'Mozilla/5.0 (X11)', formUrl: 'https://clinic.example/course' },
 };
 
-let dynalite: RunningDynalite;
+const db = useDynalite();
 let client: DynamoDBClient;
 let docClient: DynamoDBDocumentClient;
 let tableName: string;
@@ -44,17 +44,8 @@ const advance = (ms: number) => {
   clockNow = new Date(clockNow.getTime() + ms);
 };
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  ({ client, docClient } = makeDynamoClients(dynalite.endpoint));
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynalite?.close();
-});
-
 beforeEach(async () => {
+  ({ client, docClient } = db.clients);
   tableName = `lifecycle-${++tableCount}`;
   await createTable(client, tableName);
   mailer = new RecordingMailer();
