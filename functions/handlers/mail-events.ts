@@ -48,6 +48,7 @@ export function createMailEventsHandler(
     for (const outcome of outcomes) {
       if (outcome === 'bounced') tally.add(DRIP_METRICS.bounced);
       if (outcome === 'complained') tally.add(DRIP_METRICS.complained);
+      if (outcome === 'bounced' || outcome === 'complained') tally.add(DRIP_METRICS.suppressed);
       if (outcome !== 'counted') continue;
       if (mailEvent.type === 'Bounce') tally.add(DRIP_METRICS.transientBounces);
       if (mailEvent.type in engagementMetric) {

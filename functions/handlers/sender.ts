@@ -112,7 +112,10 @@ export function createSenderHandler(
           tally.add(DRIP_METRICS.sent, request.emailId);
           if (request.emailId === lastEmailId && outcome === 'sent') tally.add(DRIP_METRICS.completed);
         }
-        if (outcome === 'rejected') tally.add(DRIP_METRICS.bounced);
+        if (outcome === 'rejected') {
+          tally.add(DRIP_METRICS.bounced);
+          tally.add(DRIP_METRICS.suppressed);
+        }
         outcomes.add(outcome);
         const level = outcome === 'sent-unrecorded' || outcome === 'rejected' ? 'warn' : 'debug';
         log[level]('send request handled', { ...request, outcome });

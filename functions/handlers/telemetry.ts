@@ -38,6 +38,8 @@ export const DRIP_METRICS = {
   sendPaused: 'sendPaused',
   /** Subscribers who received the closing email. */
   completed: 'completed',
+  /** Addresses suppressed for good, whatever the cause (bounced + complained). */
+  suppressed: 'suppressed',
   /** Addresses suppressed: SES refused them at send time, or a hard bounce came back. */
   bounced: 'bounced',
   complained: 'complained',

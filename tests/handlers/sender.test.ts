@@ -190,6 +190,7 @@ describe('sender handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(store.records.get(idOf(0))?.status).toBe('bounced');
     expect(published).toContainEqual({ name: 'bounced', value: 1 });
+    expect(published).toContainEqual({ name: 'suppressed', value: 1 });
     expect(store.counters).toEqual({ bounced: 1 });
   });
 

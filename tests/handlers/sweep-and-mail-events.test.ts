@@ -72,7 +72,10 @@ describe('mail events handler', () => {
   it('suppresses a hard-bounced subscriber from the EventBridge event', async () => {
     expect(await handle()(fixture('bounce-permanent'))).toEqual(['bounced']);
     expect(store.records.get(record.id)?.status).toBe('bounced');
-    expect(published).toEqual([{ name: 'bounced', value: 1 }]);
+    expect(published).toEqual([
+      { name: 'bounced', value: 1 },
+      { name: 'suppressed', value: 1 },
+    ]);
   });
 
   it('counts a delivery per lesson', async () => {
