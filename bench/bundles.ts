@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ENV } from '../functions/env.js';
+import { ENV } from '../functions/contract.js';
 import { bundleFunctions } from '../infra/bundles.js';
 import { ESBUILD_OPTIONS, type LambdaName, REPO_ROOT } from '../infra/bundling.js';
 import { median, round } from './support.js';

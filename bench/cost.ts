@@ -14,13 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { powertoolsMetricsSink } from '../functions/adapters/powertools-metrics.js';
-import { type MailEventType, publishedMailEventTypes } from '../functions/core/mail-events.js';
-import type { Mailer, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
+import { PUBLISHED_MAIL_EVENT_TYPES } from '../functions/contract.js';
+import type { MailEventType } from '../functions/core/mail-events.js';
+import type { Mailer, MetricCount, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
 import { sampleSettings } from '../functions/core/settings.js';
 import { LinkTokens } from '../functions/core/tokens.js';
 import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
-import type { MetricCount } from '../functions/handlers/telemetry.js';
 import { createApi, SIGNUP_MIN_MS } from '../functions/http/api.js';
 import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
@@ -272,7 +272,7 @@ const EVENTS_OF_EVERY_EMAIL = ['Send', 'Delivery'] as const satisfies readonly M
  * costs an EventBridge event and a mail-events invocation per email.
  */
 export function eventsPerEmail(
-  published: readonly MailEventType[] = publishedMailEventTypes,
+  published: readonly MailEventType[] = PUBLISHED_MAIL_EVENT_TYPES,
 ): readonly MailEventType[] {
   return EVENTS_OF_EVERY_EMAIL.filter((type) => published.includes(type));
 }

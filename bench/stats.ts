@@ -3,7 +3,7 @@
  * the CLI calls after building its context) against dynalite, timed end to end: the
  * counters read, the funnel built and the table formatted.
  */
-import { COUNTER } from '../functions/core/counters.js';
+import { COUNTER } from '../functions/contract.js';
 import { runStats } from '../scripts/course/stats.js';
 import { largeTable } from './population.js';
 import { median, percentile, round } from './support.js';

@@ -4,7 +4,7 @@
  * the sweep's own result and by the Query responses' ScannedCount and Count.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE } from '../functions/adapters/table-schema.js';
+import { TABLE } from '../functions/contract.js';
 import { sweep } from '../functions/core/drip.js';
 import type { Queue, SendRequest } from '../functions/core/ports.js';
 import { largeTable } from './population.js';

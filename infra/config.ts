@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidTimeZone } from '../functions/core/schedule.js';
+import { isValidTimeZone } from '../functions/contract.js';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 const LOG_RETENTION_DAYS = [

@@ -22,13 +22,12 @@ import { SesMailer } from '../functions/adapters/ses-mailer.js';
 import { emailIds } from '../functions/core/course.js';
 import { DEFAULT_LEASE_SECONDS } from '../functions/core/drip.js';
 import { normaliseEmail, subscriberId } from '../functions/core/identity.js';
-import type { SubscriberStore } from '../functions/core/ports.js';
+import type { Logger, SubscriberStore } from '../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../functions/core/settings.js';
 import { type LinkKeys, LinkTokens } from '../functions/core/tokens.js';
 import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createSweepHandler } from '../functions/handlers/sweep.js';
-import type { HandlerLogger } from '../functions/handlers/telemetry.js';
 import { createApi } from '../functions/http/api.js';
 import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
 import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
@@ -466,7 +465,7 @@ function closeServer(server: Server): Promise<void> {
  * batch, each delivery) are left out, and so are debug lines. Subscriber ids are
  * shortened; no attribute ever carries an address.
  */
-function lineLogger(log: (line: string) => void, clock: ScaledClock): HandlerLogger {
+function lineLogger(log: (line: string) => void, clock: ScaledClock): Logger {
   const routine = new Set(['send batch handled', 'sweep done']);
   const line =
     (level: 'info' | 'warn' | 'error') =>

@@ -19,10 +19,10 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../contract.js';
 import { ConflictError, type CounterDeltas, type DuePage, type SubscriberStore } from '../core/ports.js';
 import { unconfirmedExpiry } from '../core/retention.js';
 import type { Subscriber } from '../core/subscriber.js';
-import { TABLE } from './table-schema.js';
 
 const SUB_PREFIX = 'SUB#';
 const COUNTERS_PK = 'COUNTERS';

@@ -4,7 +4,7 @@
  * each with its own `email` dimension.
  */
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MetricCount, MetricsSink } from '../handlers/telemetry.js';
+import type { MetricCount, MetricsSink } from '../core/ports.js';
 
 export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
   return {

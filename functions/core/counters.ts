@@ -1,21 +1,17 @@
-/**
- * Names of the course-wide counters. Every counter is bumped by the write path that
- * causes it, so stats are one item read, never a scan.
- */
-export const COUNTER = {
-  signedUp: 'signedUp',
-  confirmationsSent: 'confirmationsSent',
-  confirmed: 'confirmed',
-  completed: 'completed',
-  unsubscribed: 'unsubscribed',
-  bounced: 'bounced',
-  transientBounces: 'transientBounces',
-  complained: 'complained',
-  erased: 'erased',
-  /** Per email of the sequence: `sent:lesson-1`, `delivered:lesson-1`, ... */
-  sent: (emailId: string) => `sent:${emailId}`,
-  delivered: (emailId: string) => `delivered:${emailId}`,
-  opened: (emailId: string) => `opened:${emailId}`,
-  clicked: (emailId: string) => `clicked:${emailId}`,
-  sendFailed: (emailId: string) => `sendFailed:${emailId}`,
-} as const;
+import type { MetricCount } from './ports.js';
+
+/** Adds up metric counts during an invocation, so each is published once at its end. */
+export class Tally {
+  readonly #counts = new Map<string, { name: string; email?: string; value: number }>();
+
+  add(name: string, email?: string, value = 1): void {
+    const key = `${name}\u0000${email ?? ''}`;
+    const entry = this.#counts.get(key) ?? { name, ...(email ? { email } : {}), value: 0 };
+    entry.value += value;
+    this.#counts.set(key, entry);
+  }
+
+  counts(): MetricCount[] {
+    return [...this.#counts.values()];
+  }
+}

@@ -9,8 +9,8 @@
  * subscriber is still due.
  */
 import { randomUUID } from 'node:crypto';
+import { COUNTER } from '../contract.js';
 import { composeSequenceEmail } from './compose.js';
-import { COUNTER } from './counters.js';
 import { course, type EmailId } from './course.js';
 import {
   type Clock,

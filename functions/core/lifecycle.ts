@@ -10,7 +10,7 @@
  * never both send.
  */
 import { randomBytes } from 'node:crypto';
-import { COUNTER } from './counters.js';
+import { COUNTER } from '../contract.js';
 import { course } from './course.js';
 import { InvalidLinkError } from './errors.js';
 import { normaliseEmail, subscriberId } from './identity.js';

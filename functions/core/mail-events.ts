@@ -4,7 +4,7 @@
  * opens and clicks are counted per lesson, on the subscriber and course-wide.
  */
 import * as z from 'zod/mini';
-import { COUNTER } from './counters.js';
+import { COUNTER, PUBLISHED_MAIL_EVENT_TYPES } from '../contract.js';
 import { subscriberId } from './identity.js';
 import type { Clock, SubscriberStore } from './ports.js';
 import { canTransition } from './rules.js';
@@ -25,23 +25,8 @@ export const mailEventTypes = [
 ] as const;
 export type MailEventType = (typeof mailEventTypes)[number];
 
-/**
- * The event types the course's configuration set publishes (infra/constructs/mail-events.ts
- * maps them to SES's names): those {@link recordMailEvent} acts on, and DeliveryDelay,
- * which it logs as a sign of trouble at the receiving end. `Send` is left out: SES would
- * publish one for every email, and each would cost an event and an invocation only to be
- * ignored.
- */
-export const publishedMailEventTypes = [
-  'Delivery',
-  'Bounce',
-  'Complaint',
-  'Reject',
-  'Open',
-  'Click',
-  'DeliveryDelay',
-] as const satisfies readonly MailEventType[];
-export type PublishedMailEventType = (typeof publishedMailEventTypes)[number];
+/** The event types the configuration set publishes (see the contract). */
+export const publishedMailEventTypes = PUBLISHED_MAIL_EVENT_TYPES satisfies readonly MailEventType[];
 
 /** One SES event, parsed; nothing AWS-specific remains. */
 export interface MailEvent {

@@ -96,3 +96,32 @@ export interface Queue {
 export interface Clock {
   now(): Date;
 }
+
+/**
+ * Structured logger; Powertools' `Logger` fits, and the local stack passes one that
+ * prints lines. Attributes never carry an address. `debug` is for routine lines, one per
+ * email: Powertools drops them unless POWERTOOLS_LOG_LEVEL is DEBUG.
+ */
+export interface Logger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything (tests, or when the caller passes none). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** One metric of one invocation: a count, optionally per email of the course. */
+export interface MetricCount {
+  /** One of the contract's METRIC names. */
+  readonly name: string;
+  readonly value: number;
+  /** `email` dimension: lesson-1 ... complete. */
+  readonly email?: string;
+}
+
+/** Where an invocation's counts go, once, at its end. */
+export interface MetricsSink {
+  publish(counts: readonly MetricCount[]): void;
+}

@@ -3,23 +3,7 @@
  * runtime's own zone data) does the zone arithmetic, which keeps a date library out of
  * the Lambda bundles.
  */
-// IANA names only ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets or odd strings.
-const zoneName = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
-
-/** The runtime's spelling of a zone it knows; undefined for one its ICU data lacks. */
-function knownZone(tz: string): string | undefined {
-  if (!zoneName.test(tz)) return undefined;
-  try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: tz }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True for a time zone name the runtime knows (IANA, case-insensitive). */
-export function isValidTimeZone(tz: string | undefined): tz is string {
-  return typeof tz === 'string' && knownZone(tz) !== undefined;
-}
+import { isValidTimeZone, knownZone } from '../contract.js';
 
 /**
  * The zone to store for a subscriber: the browser's zone if the runtime knows it

@@ -2,16 +2,19 @@
  * The mail-events function's per-event logic: an SES event from EventBridge in, the
  * subscriber's status and the counters updated.
  */
+
+import { METRIC } from '../contract.js';
+import { Tally } from '../core/counters.js';
 import {
   type MailEventDeps,
   type MailEventOutcome,
   parseSesEvent,
   recordMailEvent,
 } from '../core/mail-events.js';
-import { DRIP_METRICS, type HandlerLogger, type MetricsSink, silentLogger, Tally } from './telemetry.js';
+import { type Logger, type MetricsSink, silentLogger } from '../core/ports.js';
 
 export interface MailEventsHandlerDeps extends MailEventDeps {
-  readonly log?: HandlerLogger;
+  readonly log?: Logger;
   readonly metrics?: MetricsSink;
 }
 
@@ -23,9 +26,9 @@ export interface SesEventBridgeEvent {
 }
 
 const engagementMetric = {
-  Delivery: DRIP_METRICS.delivered,
-  Open: DRIP_METRICS.opened,
-  Click: DRIP_METRICS.clicked,
+  Delivery: METRIC.delivered,
+  Open: METRIC.opened,
+  Click: METRIC.clicked,
 } as const;
 
 /**
@@ -46,11 +49,11 @@ export function createMailEventsHandler(
     const outcomes = await recordMailEvent(deps, mailEvent);
     const tally = new Tally();
     for (const outcome of outcomes) {
-      if (outcome === 'bounced') tally.add(DRIP_METRICS.bounced);
-      if (outcome === 'complained') tally.add(DRIP_METRICS.complained);
-      if (outcome === 'bounced' || outcome === 'complained') tally.add(DRIP_METRICS.suppressed);
+      if (outcome === 'bounced') tally.add(METRIC.bounced);
+      if (outcome === 'complained') tally.add(METRIC.complained);
+      if (outcome === 'bounced' || outcome === 'complained') tally.add(METRIC.suppressed);
       if (outcome !== 'counted') continue;
-      if (mailEvent.type === 'Bounce') tally.add(DRIP_METRICS.transientBounces);
+      if (mailEvent.type === 'Bounce') tally.add(METRIC.transientBounces);
       if (mailEvent.type in engagementMetric) {
         tally.add(engagementMetric[mailEvent.type as keyof typeof engagementMetric], mailEvent.emailId);
       }

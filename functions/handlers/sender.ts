@@ -6,31 +6,29 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { METRIC } from '../contract.js';
+import { Tally } from '../core/counters.js';
 import { course } from '../core/course.js';
 import { type SendDeps, sendNext } from '../core/drip.js';
 import type { Pacer } from '../core/pacer.js';
 import {
+  type Logger,
   MailerPausedError,
   MailerRetryableError,
+  type MetricsSink,
   type SendRequest,
   type SubscriberStore,
-} from '../core/ports.js';
-import type { LinkTokens } from '../core/tokens.js';
-import {
-  DRIP_METRICS,
-  type HandlerLogger,
-  type MetricsSink,
-  safeError,
   silentLogger,
-  Tally,
-} from './telemetry.js';
+} from '../core/ports.js';
+import { safeError } from '../core/redact.js';
+import type { LinkTokens } from '../core/tokens.js';
 
 export interface SenderHandlerDeps extends Omit<SendDeps, 'tokens'> {
   /** The link tokens, or how to get them (the Lambda reads its keys from a cached secret). */
   readonly tokens: LinkTokens | (() => Promise<LinkTokens>);
   /** Paces sends under this instance's share of the SES rate. @default no pacing */
   readonly pacer?: Pacer;
-  readonly log?: HandlerLogger;
+  readonly log?: Logger;
   readonly metrics?: MetricsSink;
 }
 
@@ -109,12 +107,12 @@ export function createSenderHandler(
         const { outcome, counters: deltas } = await sendNext(sendDeps, request);
         for (const [name, delta] of Object.entries(deltas)) counters[name] = (counters[name] ?? 0) + delta;
         if (outcome === 'sent' || outcome === 'sent-unrecorded') {
-          tally.add(DRIP_METRICS.sent, request.emailId);
-          if (request.emailId === lastEmailId && outcome === 'sent') tally.add(DRIP_METRICS.completed);
+          tally.add(METRIC.sent, request.emailId);
+          if (request.emailId === lastEmailId && outcome === 'sent') tally.add(METRIC.completed);
         }
         if (outcome === 'rejected') {
-          tally.add(DRIP_METRICS.bounced);
-          tally.add(DRIP_METRICS.suppressed);
+          tally.add(METRIC.bounced);
+          tally.add(METRIC.suppressed);
         }
         outcomes.add(outcome);
         const level = outcome === 'sent-unrecorded' || outcome === 'rejected' ? 'warn' : 'debug';
@@ -123,13 +121,13 @@ export function createSenderHandler(
         outcomes.add(error instanceof MailerPausedError ? 'paused' : 'failed');
         if (error instanceof MailerPausedError) {
           paused = true;
-          tally.add(DRIP_METRICS.sendPaused);
+          tally.add(METRIC.sendPaused);
           log.error('SES sending is paused; leaving the rest of the batch', {
             ...request,
             error: safeError(error),
           });
         } else {
-          tally.add(DRIP_METRICS.sendFailed, request.emailId);
+          tally.add(METRIC.sendFailed, request.emailId);
           const level = error instanceof MailerRetryableError ? 'warn' : 'error';
           log[level]('send failed; the request goes back to the queue', {
             ...request,
@@ -164,7 +162,7 @@ export function createSenderHandler(
 async function bumpBatchCounters(
   store: SubscriberStore,
   counters: Readonly<Record<string, number>>,
-  log: HandlerLogger,
+  log: Logger,
 ): Promise<void> {
   if (Object.keys(counters).length === 0) return;
   await store.increment(counters).catch((error: unknown) => {
@@ -185,6 +183,6 @@ function parseRequest(record: SQSRecord): SendRequest {
 }
 
 function skipPaused(tally: Tally): SendingPausedSkipError {
-  tally.add(DRIP_METRICS.sendPaused);
+  tally.add(METRIC.sendPaused);
   return new SendingPausedSkipError();
 }

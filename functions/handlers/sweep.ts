@@ -1,12 +1,14 @@
 /**
  * The sweep's per-event logic: on each scheduled tick, queue every due subscriber.
  */
+
+import { METRIC } from '../contract.js';
 import { type SweepDeps, type SweepOptions, type SweepResult, sweep } from '../core/drip.js';
-import { DRIP_METRICS, type HandlerLogger, type MetricsSink, silentLogger } from './telemetry.js';
+import { type Logger, type MetricsSink, silentLogger } from '../core/ports.js';
 
 export interface SweepHandlerDeps extends SweepDeps {
   readonly options?: SweepOptions;
-  readonly log?: HandlerLogger;
+  readonly log?: Logger;
   readonly metrics?: MetricsSink;
 }
 
@@ -19,7 +21,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) =>
   const log = deps.log ?? silentLogger;
   return async () => {
     const result = await sweep(deps, deps.options);
-    deps.metrics?.publish([{ name: DRIP_METRICS.queued, value: result.queued }]);
+    deps.metrics?.publish([{ name: METRIC.queued, value: result.queued }]);
     if (result.truncated) log.warn('sweep stopped at its budget; the next run continues', { ...result });
     else log.info('sweep done', { ...result });
     return result;

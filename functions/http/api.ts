@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { $ZodError } from 'zod/v4/core';
-import { COUNTER } from '../core/counters.js';
+import { COUNTER } from '../contract.js';
 import { InvalidLinkError } from '../core/errors.js';
 import { normaliseEmail, subscriberId } from '../core/identity.js';
 import {
@@ -19,12 +19,15 @@ import {
 } from '../core/lifecycle.js';
 import {
   ConflictError,
+  type Logger,
   MailerPausedError,
   MailerRejectedError,
   MailerRetryableError,
+  type MetricsSink,
+  silentLogger,
 } from '../core/ports.js';
+import { describeError } from '../core/redact.js';
 import type { LinkPurpose } from '../core/tokens.js';
-import type { MetricsSink } from '../handlers/telemetry.js';
 import { signupJs, siteCss } from './assets.js';
 import {
   checkInboxPage,
@@ -49,19 +52,12 @@ import {
   tokenSchema,
 } from './schemas.js';
 
-/** The few logger methods the API uses; Powertools' Logger fits. Never pass an address. */
-export interface ApiLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
-
 /**
  * What the API needs: the lifecycle's ports, plus a logger and a metrics sink (the
  * dashboard graphs `signedUp`, `confirmed` and `unsubscribed` from these).
  */
 export type ApiDeps = LifecycleDeps & {
-  log?: ApiLogger;
+  log?: Logger;
   metrics?: MetricsSink;
   /**
    * Least time, in milliseconds, an accepted sign-up takes to answer. Only an address due
@@ -93,8 +89,6 @@ const JSON_TYPE = 'application/json';
 /** Assets change only with a deployment; an hour keeps pages fast without stale styles for long. */
 const ASSET_CACHE = 'public, max-age=3600';
 
-const silent: ApiLogger = { info() {}, warn() {}, error() {} };
-
 /** A request as the routes see it: decoded body, stage-free path, and where links should point. */
 interface Request {
   readonly method: string;
@@ -112,7 +106,7 @@ interface Request {
   readonly userAgent: string;
   readonly page: PageContext;
   readonly deps: ApiDeps;
-  readonly log: ApiLogger;
+  readonly log: Logger;
 }
 
 type Route = (req: Request) => Promise<HttpResponse>;
@@ -123,7 +117,7 @@ type Route = (req: Request) => Promise<HttpResponse>;
  * emails is derived per request from the API's domain name.
  */
 export function createApi(deps: ApiDeps): ApiHandler {
-  const log = deps.log ?? silent;
+  const log = deps.log ?? silentLogger;
   const routes: Readonly<Record<string, Readonly<Record<string, Route>>>> = {
     '/': { GET: home },
     '/subscribe': { POST: postSubscribe, OPTIONS: preflight },
@@ -161,7 +155,7 @@ export function createApi(deps: ApiDeps): ApiHandler {
       const response = await route(req);
       return head ? { ...response, body: '' } : response;
     } catch (error) {
-      log.error('Request failed', { path: req.path, error: describe(error) });
+      log.error('Request failed', { path: req.path, error: describeError(error) });
       const later = 'Please try again in a few minutes.';
       const cors = req.path === '/subscribe' ? corsHeaders(req) : {};
       if (error instanceof MailerRetryableError || error instanceof MailerPausedError) {
@@ -172,7 +166,7 @@ export function createApi(deps: ApiDeps): ApiHandler {
   };
 }
 
-function toRequest(event: APIGatewayProxyEventV2, deps: ApiDeps, log: ApiLogger): Request {
+function toRequest(event: APIGatewayProxyEventV2, deps: ApiDeps, log: Logger): Request {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -327,7 +321,7 @@ async function postSubscribe(req: Request): Promise<HttpResponse> {
       throw error;
     }
     const level = error instanceof MailerPausedError ? 'error' : 'warn';
-    req.log[level]('Sign-up not completed', { subscriberId: id, error: describe(error) });
+    req.log[level]('Sign-up not completed', { subscriberId: id, error: describeError(error) });
   }
   const left = (req.deps.signupMinMs ?? 0) - (performance.now() - started);
   if (left > 0) await (req.deps.sleep ?? wait)(left);
@@ -506,11 +500,4 @@ function clamp(value: string, max: number): string {
   // Control characters have no place in stored consent data or logs.
   const cleaned = value.replace(/\p{Cc}/gu, '');
   return cleaned.length > max ? cleaned.slice(0, max) : cleaned;
-}
-
-/** An error for a log line, with anything that looks like an address masked (SES names them). */
-function describe(error: unknown): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  // An apostrophe may sit inside an address (o'brien@...), just not open one ('ann@...').
-  return message.replace(/[^\s@<>"',;:][^\s@<>",;:]*@[^\s@<>"',;:]+/g, '[address]').slice(0, 500);
 }

@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/env.js';
+import { ENV } from '../../functions/contract.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import type { MailSending } from './mail-events.js';
 import { grantDueIndexQuery, grantRecordAccess } from './subscriber-table.js';

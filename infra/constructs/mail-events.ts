@@ -5,8 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { type PublishedMailEventType, publishedMailEventTypes } from '../../functions/core/mail-events.js';
-import { ENV } from '../../functions/env.js';
+import { ENV, PUBLISHED_MAIL_EVENT_TYPES, type PublishedMailEventType } from '../../functions/contract.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import { grantRecordAccess } from './subscriber-table.js';
 
@@ -32,7 +31,7 @@ const sesEventOf: Readonly<Record<PublishedMailEventType, ses.EmailSendingEvent>
  * reads (bounce and complaint suppress; the rest are counted or logged). No `SEND`: the
  * handler ignores it.
  */
-export const MAIL_EVENT_TYPES: readonly ses.EmailSendingEvent[] = publishedMailEventTypes.map(
+export const MAIL_EVENT_TYPES: readonly ses.EmailSendingEvent[] = PUBLISHED_MAIL_EVENT_TYPES.map(
   (type) => sesEventOf[type],
 );
 

@@ -8,21 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { COUNTER } from '../../functions/core/counters.js';
-import { DRIP_METRICS } from '../../functions/handlers/telemetry.js';
-
-/**
- * Powertools metrics the dashboard shows (namespace from POWERTOOLS_METRICS_NAMESPACE):
- * the drip and mail-event handlers' DRIP_METRICS (`sent`, `delivered`, `opened`,
- * `clicked`, `sendFailed` carry an `email` dimension: lesson-1, ..., complete) and the
- * sign-up counters under their COUNTER names.
- */
-export const COURSE_METRICS = {
-  signedUp: COUNTER.signedUp,
-  confirmed: COUNTER.confirmed,
-  unsubscribed: COUNTER.unsubscribed,
-  ...DRIP_METRICS,
-} as const;
+import { METRIC } from '../../functions/contract.js';
 
 /** SES account reputation limits past which AWS reviews (and may pause) sending. */
 export const SES_LIMITS = { bounceRate: 0.02, complaintRate: 0.0005 } as const;
@@ -68,7 +54,7 @@ export class Monitoring extends Construct {
       defaultInterval: Duration.days(14),
     });
     const wide = { width: 12, height: 6 };
-    const m = COURSE_METRICS;
+    const m = METRIC;
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         ...wide,

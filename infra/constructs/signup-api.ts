@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../functions/env.js';
+import { ENV } from '../../functions/contract.js';
 import { CourseFunction, type FunctionDefaults } from './course-function.js';
 import type { MailSending } from './mail-events.js';
 import { grantRecordAccess } from './subscriber-table.js';

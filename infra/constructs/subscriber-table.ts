@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE } from '../../functions/adapters/table-schema.js';
+import { TABLE } from '../../functions/contract.js';
 
 /**
  * The subscriber table: every subscriber record and the course counters. Shape from

@@ -1,7 +1,7 @@
 /** `course export --out FILE.csv`: every subscriber and their progress, as CSV. */
 import { randomBytes } from 'node:crypto';
 import { access, link, open, rename, unlink } from 'node:fs/promises';
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { course } from '../../functions/core/course.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import type { CourseContext, Output } from './context.js';

@@ -2,7 +2,7 @@
  * `course stats`: the sign-up funnel from the course-wide counters. One item read,
  * whatever the number of subscribers: the write paths keep the counters up to date.
  */
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { course, lessons } from '../../functions/core/course.js';
 import type { CourseContext } from './context.js';
 import { bar, count, percent, table } from './format.js';

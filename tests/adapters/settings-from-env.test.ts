@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../functions/adapters/settings-from-env.js';
-import { ENV } from '../../functions/env.js';
+import { ENV } from '../../functions/contract.js';
 
 const env = {
   [ENV.clinicName]: 'Clinic',

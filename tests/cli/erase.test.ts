@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { subscribe, unsubscribeById } from '../../functions/core/lifecycle.js';
 import { useDynalite } from '../support/dynalite.js';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { CONFIRMATION_COOLDOWN_MS, confirm } from '../../functions/core/lifecycle.js';
 import { MailerRejectedError } from '../../functions/core/ports.js';

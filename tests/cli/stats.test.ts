@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { funnelFromCounters, runStats, type StatsReport } from '../../scripts/course/stats.js';
 import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, recordCommands, signUp, signUpAndConfirm } from './harness.js';

@@ -13,7 +13,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTable } from '../../functions/adapters/dynamo-store.js';
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
 import { main } from '../../scripts/course/cli.js';

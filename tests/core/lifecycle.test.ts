@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { COUNTER } from '../../functions/core/counters.js';
+import { COUNTER } from '../../functions/contract.js';
 import { course } from '../../functions/core/course.js';
 import { InvalidLinkError } from '../../functions/core/errors.js';
 import { subscriberId } from '../../functions/core/identity.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, nextSendTime, resolveTimeZone } from '../../functions/core/schedule.js';
+import { isValidTimeZone } from '../../functions/contract.js';
+import { nextSendTime, resolveTimeZone } from '../../functions/core/schedule.js';
 
 const utc = (iso: string) => new Date(iso);
 

@@ -2,6 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { subscriberId } from '../../functions/core/identity.js';
 import { Pacer } from '../../functions/core/pacer.js';
+import type { Logger, MetricCount } from '../../functions/core/ports.js';
 import {
   type CounterDeltas,
   type Mailer,
@@ -14,7 +15,6 @@ import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
 import { createSenderHandler } from '../../functions/handlers/sender.js';
-import type { HandlerLogger, MetricCount } from '../../functions/handlers/telemetry.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
 
@@ -59,7 +59,7 @@ function sqsEvent(requests: (SendRequest | string)[]): SQSEvent {
 }
 const lesson1 = (n: number): SendRequest => ({ subscriberId: idOf(n), emailId: 'lesson-1' });
 
-class CapturingLog implements HandlerLogger {
+class CapturingLog implements Logger {
   readonly lines: string[] = [];
   readonly entries: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
   debug(message: string, attributes: Record<string, unknown>) {

@@ -4,11 +4,10 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { expect } from 'vitest';
-import type { Clock, SubscriberStore } from '../../functions/core/ports.js';
+import type { Clock, Logger, MetricCount, SubscriberStore } from '../../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
-import type { MetricCount } from '../../functions/handlers/telemetry.js';
-import { type ApiLogger, createApi } from '../../functions/http/api.js';
+import { createApi } from '../../functions/http/api.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -56,7 +55,8 @@ export function testApi<S extends SubscriberStore = MemoryStore>(options: TestAp
     ...options.settings,
   };
   const logs: LogLine[] = [];
-  const log: ApiLogger = {
+  const log: Logger = {
+    debug: () => {},
     info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
     warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
     error: (message, attributes) => logs.push({ level: 'error', message, attributes }),

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/env.js';
+import { ENV } from '../../functions/contract.js';
 import type { CourseStack } from '../../infra/course-stack.js';
 import { type Cfn, resourcesOfType, synthCourse, testConfig } from './synth.js';
 

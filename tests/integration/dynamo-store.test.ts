@@ -2,7 +2,7 @@ import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore, dueShardOf } from '../../functions/adapters/dynamo-store.js';
-import { TABLE } from '../../functions/adapters/table-schema.js';
+import { TABLE } from '../../functions/contract.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { ConflictError } from '../../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';

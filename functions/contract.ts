@@ -1,0 +1,142 @@
+/**
+ * What the stack and the functions must agree on, and nothing else: environment variable
+ * names, metric and counter names, the table's shape, the mail event types published and
+ * the time-zone rule. `infra/` imports only this file from `functions/`; it has no
+ * imports, so the CDK app never loads course logic.
+ */
+
+/** Environment variable names: the CDK constructs set them, `functions/wiring.ts` reads them. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  queueUrl: 'QUEUE_URL',
+  /** Secrets Manager secret id holding the link-signing keys (JSON). */
+  linkSecretId: 'LINK_SECRET_ID',
+  /** Public base URL of the API, e.g. https://abc.execute-api.eu-west-1.amazonaws.com */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  fromAddress: 'FROM_ADDRESS',
+  fromName: 'FROM_NAME',
+  replyTo: 'REPLY_TO',
+  configurationSet: 'SES_CONFIGURATION_SET',
+  clinicName: 'CLINIC_NAME',
+  postalAddress: 'POSTAL_ADDRESS',
+  siteUrl: 'SITE_URL',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  sendHour: 'SEND_HOUR',
+  defaultTimeZone: 'DEFAULT_TIME_ZONE',
+  /** Emails per second the whole course may send (keep it under the SES account's rate). */
+  maxSendRate: 'MAX_SEND_RATE',
+  /** Most sender functions running at once (the SQS event source's maxConcurrency). */
+  senderMaxConcurrency: 'SENDER_MAX_CONCURRENCY',
+  dueShards: 'DUE_SHARDS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** The subscriber table's shape, shared by the DynamoDB adapter and the table construct. */
+export const TABLE = {
+  /** Partition key of every item: `SUB#<subscriber id>` or `COUNTERS`. */
+  partitionKey: 'pk',
+  /** Sparse index of subscribers with an email due: only items that carry both keys. */
+  dueIndex: {
+    name: 'due-index',
+    /** Shard number as a string, "0".."N-1", spreading the index over partitions. */
+    partitionKey: 'dueShard',
+    /** ISO-8601 UTC time the next email is due (sorts as time). */
+    sortKey: 'dueAt',
+    /** Non-key attributes the sweep reads from the index. */
+    projected: ['nextIndex'],
+  },
+  /** Epoch seconds after which DynamoDB deletes the item (TTL); set only on unconfirmed sign-ups. */
+  expiryAttribute: 'expiresAt',
+  /** Shards of the due index. @default 8 */
+  defaultDueShards: 8,
+} as const;
+
+/**
+ * Names of the course-wide counters in the table. Every counter is bumped by the write
+ * path that causes it, so stats are one item read, never a scan.
+ */
+export const COUNTER = {
+  signedUp: 'signedUp',
+  confirmationsSent: 'confirmationsSent',
+  confirmed: 'confirmed',
+  completed: 'completed',
+  unsubscribed: 'unsubscribed',
+  bounced: 'bounced',
+  transientBounces: 'transientBounces',
+  complained: 'complained',
+  erased: 'erased',
+  /** Per email of the sequence: `sent:lesson-1`, `delivered:lesson-1`, ... */
+  sent: (emailId: string) => `sent:${emailId}`,
+  delivered: (emailId: string) => `delivered:${emailId}`,
+  opened: (emailId: string) => `opened:${emailId}`,
+  clicked: (emailId: string) => `clicked:${emailId}`,
+  sendFailed: (emailId: string) => `sendFailed:${emailId}`,
+} as const;
+
+/**
+ * CloudWatch metric names the functions publish and the dashboard and alarms read. The
+ * API's sign-up metrics carry the name of the counter they mirror.
+ */
+export const METRIC = {
+  signedUp: COUNTER.signedUp,
+  confirmed: COUNTER.confirmed,
+  unsubscribed: COUNTER.unsubscribed,
+  /** Emails sent and recorded (`email` dimension). */
+  sent: 'sent',
+  /** Send attempts that failed and go back to the queue (`email` dimension). */
+  sendFailed: 'sendFailed',
+  /** Requests left unsent because SES sending is paused. */
+  sendPaused: 'sendPaused',
+  /** Subscribers who received the closing email. */
+  completed: 'completed',
+  /** Addresses suppressed for good, whatever the cause (bounced + complained). */
+  suppressed: 'suppressed',
+  /** Addresses suppressed: SES refused them at send time, or a hard bounce came back. */
+  bounced: 'bounced',
+  complained: 'complained',
+  transientBounces: 'transientBounces',
+  delivered: 'delivered',
+  opened: 'opened',
+  clicked: 'clicked',
+  /** Send requests the sweep queued. */
+  queued: 'queued',
+} as const;
+
+/**
+ * The SES event types the course's configuration set publishes: those the mail-events
+ * function acts on, and DeliveryDelay, which it logs as a sign of trouble at the
+ * receiving end. `Send` is left out: SES would publish one for every email, and each
+ * would cost an event and an invocation only to be ignored.
+ */
+export const PUBLISHED_MAIL_EVENT_TYPES = [
+  'Delivery',
+  'Bounce',
+  'Complaint',
+  'Reject',
+  'Open',
+  'Click',
+  'DeliveryDelay',
+] as const;
+export type PublishedMailEventType = (typeof PUBLISHED_MAIL_EVENT_TYPES)[number];
+
+// IANA names only ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets or odd strings.
+const zoneName = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+
+/** The runtime's spelling of a zone it knows; undefined for one its ICU data lacks. */
+export function knownZone(tz: string): string | undefined {
+  if (!zoneName.test(tz)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True for a time zone name the runtime knows (IANA, case-insensitive). The stack's
+ * config check and the schedule use this one rule, so a deployed default always schedules.
+ */
+export function isValidTimeZone(tz: string | undefined): tz is string {
+  return typeof tz === 'string' && knownZone(tz) !== undefined;
+}
