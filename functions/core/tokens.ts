@@ -114,6 +114,17 @@ function parsePayload(body: string): Payload | undefined {
   return { p, s, ...(o === undefined ? {} : { o }), ...(e === undefined ? {} : { e }) };
 }
 
+/**
+ * The link tokens as a function receives them: fixed (tests, the local stack) or read on
+ * demand (a Lambda, whose keys live in a cached secret that may rotate).
+ */
+export type TokenSource = LinkTokens | (() => Promise<LinkTokens>);
+
+/** The tokens to use for one event or batch. */
+export async function currentTokens(source: TokenSource): Promise<LinkTokens> {
+  return typeof source === 'function' ? source() : source;
+}
+
 /** The public URL of a link page: `${publicBaseUrl}/${purpose}?token=${token}`. */
 export function linkUrl(settings: CourseSettings, purpose: LinkPurpose, token: string): string {
   return `${settings.publicBaseUrl}/${purpose}?token=${encodeURIComponent(token)}`;

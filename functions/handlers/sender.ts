@@ -21,11 +21,11 @@ import {
   silentLogger,
 } from '../core/ports.js';
 import { safeError } from '../core/redact.js';
-import type { LinkTokens } from '../core/tokens.js';
+import { currentTokens, type TokenSource } from '../core/tokens.js';
 
 export interface SenderHandlerDeps extends Omit<SendDeps, 'tokens'> {
   /** The link tokens, or how to get them (the Lambda reads its keys from a cached secret). */
-  readonly tokens: LinkTokens | (() => Promise<LinkTokens>);
+  readonly tokens: TokenSource;
   /** Paces sends under this instance's share of the SES rate. @default no pacing */
   readonly pacer?: Pacer;
   readonly log?: Logger;
@@ -81,7 +81,7 @@ export function createSenderHandler(
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const log = deps.log ?? silentLogger;
   return async (event, context) => {
-    const tokens = typeof deps.tokens === 'function' ? await deps.tokens() : deps.tokens;
+    const tokens = await currentTokens(deps.tokens);
     const sendDeps: SendDeps = { ...deps, tokens };
     const tally = new Tally();
     const counters: Record<string, number> = {};
