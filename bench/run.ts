@@ -2,6 +2,7 @@
  * `npm run bench [-- section...]`: runs the benchmark sections (all by default), prints
  * a table for each, stores the figures in bench/results.json and rewrites BENCHMARKS.md
  * from every stored section, so running one section keeps the others' last figures.
+ * `npm run bench -- --render-only` rewrites BENCHMARKS.md from bench/results.json alone.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -351,7 +352,7 @@ const sections: readonly BenchSection[] = [
           target: '< 1,000 ms',
           met: s.ms < 1000,
         },
-        { measure: 'p90', result: ms(s.p90Ms) },
+        { measure: '`runStats` p90', result: ms(s.p90Ms) },
         { measure: 'DynamoDB reads per run', result: fixed(s.readsPerRun, 0) },
       ];
     },
@@ -405,14 +406,71 @@ const has = (results: Results, section: BenchSection) =>
   section.keys.every((key) => results[key] !== undefined);
 const mark = (row: Row) => (row.met === undefined ? '' : row.met ? 'pass' : '**FAIL**');
 
+/** Prose lines of BENCHMARKS.md are wrapped at this width; tables are left whole. */
+const PROSE_WIDTH = 100;
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+const anchor = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+
+// A line starting with one of these would turn prose into a list, quote, heading or table.
+const blockStart = /^([-+*>|#=]+|\d+[.)])$/;
+
+/** Wraps one paragraph at PROSE_WIDTH, never inside a code span. */
+function wrapParagraph(paragraph: string): string[] {
+  const words: string[] = [];
+  let inCode = false;
+  for (const word of paragraph.split(' ')) {
+    if (inCode) words[words.length - 1] += ` ${word}`;
+    else words.push(word);
+    if ((word.match(/`/g)?.length ?? 0) % 2 === 1) inCode = !inCode;
+  }
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= PROSE_WIDTH || blockStart.test(word)) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Wraps every prose line of a block of markdown; headings, tables and blank lines stay as they are. */
+function prose(markdownText: string): string {
+  return markdownText
+    .split('\n')
+    .flatMap((line) =>
+      line === '' || line.startsWith('|') || line.startsWith('#') ? [line] : wrapParagraph(line),
+    )
+    .join('\n');
+}
+
+/**
+ * The report. Target verdicts appear once, in the summary table at the top (with a link to
+ * their section); each section's own table holds only the figures that are not targets.
+ */
 function markdown(results: Results): string {
   const m = results.machine;
   const reported = sections.filter((s) => has(results, s));
-  const targets = reported.flatMap((s) => s.rows(results).filter((row) => row.met !== undefined));
+  const targets = reported.flatMap((s) =>
+    s
+      .rows(results)
+      .filter((row) => row.met !== undefined)
+      .map((row) => ({ row, section: s })),
+  );
   const lines = [
     '# Benchmarks',
     '',
-    `Measured with \`npm run bench\` (one section: \`npm run bench -- <name>\`, names: ${sections.map((s) => `\`${s.name}\``).join(', ')}). Raw figures are in \`bench/results.json\`; each section below says when it last ran.`,
+    prose(
+      `Measured with \`npm run bench\` (one section: \`npm run bench -- <name>\`, names: ${sections.map((s) => `\`${s.name}\``).join(', ')}). Raw figures are in \`bench/results.json\`; each section below says when it last ran. \`npm run bench -- --render-only\` rewrites this file from those figures without measuring. The targets are in the first table; each section's table holds its other figures.`,
+    ),
     '',
     '| Machine | |',
     '| --- | --- |',
@@ -424,32 +482,45 @@ function markdown(results: Results): string {
     `| Date | ${results.date} |`,
     '| Command | `npm run bench` |',
     '',
-    `## Targets: ${targets.filter((t) => t.met).length} of ${targets.length} met`,
+    `## Targets: ${targets.filter((t) => t.row.met).length} of ${targets.length} met`,
     '',
-    '| Measure | Result | Target | |',
-    '| --- | --- | --- | --- |',
-    ...targets.map((row) => `| ${row.measure} | ${row.result} | ${row.target} | ${mark(row)} |`),
+    '| Measure | Result | Target | | Section |',
+    '| --- | --- | --- | --- | --- |',
+    ...targets.map(
+      ({ row, section }) =>
+        `| ${row.measure} | ${row.result} | ${row.target} | ${mark(row)} | [${section.name}](#${anchor(section.title)}) |`,
+    ),
   ];
   for (const section of reported) {
     const when = results.measured?.[section.name];
+    const rows = section.rows(results);
+    const figures = rows.filter((row) => row.met === undefined);
+    const hasTargets = figures.length < rows.length;
     lines.push(
       '',
       `## ${section.title}`,
       '',
-      `Section \`${section.name}\`${when ? `, measured ${when}` : ''}.`,
-      '',
-      '| Measure | Result | Target | |',
-      '| --- | --- | --- | --- |',
+      prose(
+        `Section \`${section.name}\`${when ? `, measured ${when}` : ''}.${hasTargets ? ' Its targets are in the summary table above.' : ''}`,
+      ),
     );
-    for (const row of section.rows(results)) {
-      lines.push(`| ${row.measure} | ${row.result} | ${row.target ?? ''} | ${mark(row)} |`);
+    if (figures.length > 0) {
+      lines.push('', '| Measure | Result |', '| --- | --- |');
+      for (const row of figures) lines.push(`| ${row.measure} | ${row.result} |`);
     }
-    lines.push('', section.note(results));
+    lines.push('', prose(section.note(results)));
   }
   return `${lines.join('\n')}\n`;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--render-only')) {
+    if (argv.length > 1) throw new Error('--render-only takes no section names');
+    const stored = JSON.parse(await readFile(resultsFile, 'utf8')) as Results;
+    await writeFile(reportFile, markdown(stored));
+    console.log('Wrote BENCHMARKS.md from bench/results.json');
+    return;
+  }
   const unknown = argv.filter((name) => !sections.some((s) => s.name === name));
   if (unknown.length > 0) throw new Error(`Unknown bench section(s): ${unknown.join(', ')}`);
   const chosen = argv.length > 0 ? sections.filter((s) => argv.includes(s.name)) : sections;
