@@ -3,8 +3,8 @@ import { course } from '../../functions/core/course.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { MailerPausedError, MailerRejectedError, MailerRetryableError } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { SIGNUP_ACCEPTED_MESSAGE } from '../../functions/http/api.js';
 import type { HttpResponse } from '../../functions/http/response.js';
+import { SIGNUP_ACCEPTED_MESSAGE } from '../../functions/http/signup-route.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
 import { confirmTokenFrom, storeSnapshot, type TestApi, testApi } from './harness.js';
 
