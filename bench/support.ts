@@ -13,7 +13,7 @@ import { course } from '../functions/core/course.js';
 import { subscriberId } from '../functions/core/identity.js';
 import type { SendRequest } from '../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../functions/core/subscriber.js';
-import { makeDynamoClients, startDynalite } from '../tests/support/dynalite.js';
+import { makeDynamoClients, startDynalite } from '../scripts/dev/dynalite.js';
 
 // ---------------------------------------------------------------- statistics
 

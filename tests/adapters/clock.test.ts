@@ -1,48 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import { ScaledClock, SystemClock } from '../../functions/adapters/clock.js';
+import { ManualClock } from '../support/clock.js';
 
 const DAY_MS = 86_400_000;
 
-function fakeRealTime(startMs: number) {
-  let now = startMs;
-  return { realNow: () => now, pass: (ms: number) => (now += ms) };
-}
-
 describe('ScaledClock', () => {
   it('runs one course day per configured number of real seconds', () => {
-    const real = fakeRealTime(1_000_000);
-    const clock = new ScaledClock({ courseDaySeconds: 30, start: new Date('2026-03-01T00:00:00Z'), ...real });
+    const real = new ManualClock(1_000_000);
+    const clock = new ScaledClock({
+      courseDaySeconds: 30,
+      start: new Date('2026-03-01T00:00:00Z'),
+      realNow: real.millis,
+    });
 
-    real.pass(30_000);
+    real.advance(30_000);
 
     expect(clock.now().toISOString()).toBe('2026-03-02T00:00:00.000Z');
   });
 
   it('starts at the real time when no start is given', () => {
-    const real = fakeRealTime(Date.parse('2026-05-05T10:00:00Z'));
-    const clock = new ScaledClock({ courseDaySeconds: 2, ...real });
+    const real = new ManualClock(Date.parse('2026-05-05T10:00:00Z'));
+    const clock = new ScaledClock({ courseDaySeconds: 2, realNow: real.millis });
 
     expect(clock.now().toISOString()).toBe('2026-05-05T10:00:00.000Z');
-    real.pass(1_000);
+    real.advance(1_000);
     expect(clock.now().toISOString()).toBe('2026-05-05T22:00:00.000Z');
   });
 
   it('runs at real speed with 86400 seconds per day', () => {
-    const real = fakeRealTime(0);
-    const clock = new ScaledClock({ courseDaySeconds: 86_400, start: new Date(0), ...real });
+    const real = new ManualClock(0);
+    const clock = new ScaledClock({ courseDaySeconds: 86_400, start: new Date(0), realNow: real.millis });
 
-    real.pass(1_234);
+    real.advance(1_234);
 
     expect(clock.now().getTime()).toBe(1_234);
     expect(clock.speed).toBe(1);
   });
 
   it('jumps forward when advanced and keeps running from there', () => {
-    const real = fakeRealTime(0);
-    const clock = new ScaledClock({ courseDaySeconds: 10, start: new Date(0), ...real });
+    const real = new ManualClock(0);
+    const clock = new ScaledClock({ courseDaySeconds: 10, start: new Date(0), realNow: real.millis });
 
     clock.advance(3 * DAY_MS);
-    real.pass(10_000);
+    real.advance(10_000);
 
     expect(clock.now().getTime()).toBe(4 * DAY_MS);
   });

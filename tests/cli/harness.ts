@@ -1,5 +1,5 @@
 /**
- * A course CLI context on dynalite with a recording mailer and a fixed clock, plus
+ * A course CLI context on dynalite with a recording mailer and a manual clock, plus
  * helpers to seed subscribers through the real lifecycle and to run the CLI's main().
  */
 import { randomBytes } from 'node:crypto';
@@ -8,16 +8,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { confirm, type LifecycleDeps, subscribe } from '../../functions/core/lifecycle.js';
-import type { Clock, Mailer, SubscriberStore } from '../../functions/core/ports.js';
+import type { Mailer, SubscriberStore } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
 import { main } from '../../scripts/course/cli.js';
 import type { CourseContext, Output } from '../../scripts/course/context.js';
+import { ManualClock } from '../support/clock.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
-
-export const testKeys = { currentKeyId: 'k1', keys: { k1: 'cli-test-secret-0123456789abcdef' } };
 
 /** Collects what a command writes. */
 export class Buffer implements Output {
@@ -26,16 +25,6 @@ export class Buffer implements Output {
   write(chunk: string): boolean {
     this.text += chunk;
     return true;
-  }
-}
-
-export class FixedClock implements Clock {
-  constructor(public current = new Date('2026-11-25T10:00:00.000Z')) {}
-  now(): Date {
-    return new Date(this.current.getTime());
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
   }
 }
 
@@ -72,7 +61,7 @@ export interface Harness {
   readonly ctx: CourseContext;
   readonly store: SubscriberStore & { calls: Record<string, number> };
   readonly mailer: RecordingMailer;
-  readonly clock: FixedClock;
+  readonly clock: ManualClock;
   readonly out: Buffer;
   readonly err: Buffer;
   readonly lifecycle: LifecycleDeps;
@@ -95,10 +84,10 @@ export async function makeHarness(
   await createTable(clients.client, tableName);
   const store = countingStore(new DynamoSubscriberStore(clients.docClient, tableName));
   const mailer = new RecordingMailer();
-  const clock = new FixedClock();
+  const clock = new ManualClock('2026-11-25T10:00:00.000Z');
   const out = new Buffer();
   const err = new Buffer(opts.errIsTTY ?? false);
-  const tokens = new LinkTokens(testKeys);
+  const tokens = testTokens();
   const ctx: CourseContext = {
     store,
     mailer: opts.mailer ?? mailer,

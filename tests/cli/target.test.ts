@@ -15,12 +15,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTable } from '../../functions/adapters/dynamo-store.js';
 import { COUNTER } from '../../functions/contract.js';
 import { subscriberId } from '../../functions/core/identity.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
 import { main } from '../../scripts/course/cli.js';
 import { createContext, LOCAL_DATA_FILES, type WiringIo } from '../../scripts/course/wiring.js';
+import { startDynalite } from '../../scripts/dev/dynalite.js';
 import { LOCAL_TABLE_NAME } from '../../scripts/local-config.js';
 import { DATA_FILES } from '../../scripts/local-stack.js';
-import { startDynalite, useDynalite } from '../support/dynalite.js';
+import { useDynalite } from '../support/dynalite.js';
+import { flatSecretJson, rotatedKeys, testKeys, testTokens } from '../support/link-keys.js';
 import { Buffer } from './harness.js';
 
 const configFile = fileURLToPath(new URL('../fixtures/cli/course.config.json', import.meta.url));
@@ -118,8 +119,7 @@ describe('the local stack target (default)', () => {
     });
 
     it('uses the keys the local stack keeps in its data folder', async () => {
-      const keys = { currentKeyId: 'local1', keys: { local1: 'local-test-key-0123456789abcdef' } };
-      await writeFile(join(dataDir, 'link-keys.json'), JSON.stringify(keys));
+      await writeFile(join(dataDir, 'link-keys.json'), JSON.stringify(rotatedKeys));
       const ctx = await createContext(
         {},
         {
@@ -133,7 +133,10 @@ describe('the local stack target (default)', () => {
       const tokens = await ctx.linkTokens();
 
       const token = tokens.sign('unsubscribe', 'abc', { now: new Date() });
-      expect(token.startsWith('local1.')).toBe(true);
+      expect(token.startsWith(`${rotatedKeys.currentKeyId}.`)).toBe(true);
+      expect(testTokens(rotatedKeys).verify(token, 'unsubscribe', new Date())).toEqual({
+        subscriberId: 'abc',
+      });
     });
 
     it('explains how to start the stack so the CLI can sign links, when it keeps its keys in memory', async () => {
@@ -238,14 +241,13 @@ describe('a deployed stack (--stack)', () => {
       secrets.restore();
     });
     const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LinkKeys-abc';
-    const stackKeys = { currentKeyId: 'k1', k1: 'stack-link-key-0123456789abcdef' };
     beforeEach(() => {
       ses.reset();
       secrets.reset();
       ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-1' });
       secrets
         .on(GetSecretValueCommand, { SecretId: secretArn })
-        .resolves({ SecretString: JSON.stringify(stackKeys) });
+        .resolves({ SecretString: flatSecretJson(testKeys) });
       cfn.on(DescribeStacksCommand).resolves(outputs());
       cfn.on(ListStackResourcesCommand, { StackName: 'knee-course' }).resolves({
         StackResourceSummaries: [
@@ -314,11 +316,7 @@ describe('a deployed stack (--stack)', () => {
         /https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com\/confirm\?token=([A-Za-z0-9_.%-]+)/.exec(
           text,
         )?.[1];
-      const verified = new LinkTokens({ currentKeyId: 'k1', keys: { k1: stackKeys.k1 } }).verify(
-        decodeURIComponent(token ?? ''),
-        'confirm',
-        new Date(),
-      );
+      const verified = testTokens(testKeys).verify(decodeURIComponent(token ?? ''), 'confirm', new Date());
       expect(verified).toEqual({ subscriberId: subscriberId(email), optInId: 'opt-in-1' });
     });
   });

@@ -3,10 +3,10 @@ import { composeSequenceEmail } from '../../functions/core/compose.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
+import { testTokens } from '../support/link-keys.js';
 
 const settings = { ...sampleSettings, publicBaseUrl: 'https://course.clinic.example' };
-const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+const tokens = testTokens();
 const now = new Date('2026-03-02T08:00:00Z');
 const address = 'reader@example.org';
 const subscriber: Subscriber = {

@@ -12,24 +12,15 @@ import {
 } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
+import { ManualClock } from '../support/clock.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
 
-const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+const tokens = testTokens();
 const settings = { ...sampleSettings, sendHour: 8 };
 const T0 = new Date('2026-03-02T15:00:00Z');
-
-class FakeClock {
-  constructor(public current: Date) {}
-  now() {
-    return new Date(this.current);
-  }
-  advance(ms: number) {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 const addressOf = (n: number) => `reader${n}@example.org`;
 
@@ -55,13 +46,13 @@ const sequenceIds = ['lesson-1', 'lesson-2', 'lesson-3', 'lesson-4', 'lesson-5',
 
 let store: MemoryStore;
 let mailer: RecordingMailer;
-let clock: FakeClock;
+let clock: ManualClock;
 let deps: SendDeps;
 
 beforeEach(() => {
   store = new MemoryStore();
   mailer = new RecordingMailer();
-  clock = new FakeClock(T0);
+  clock = new ManualClock(T0);
   deps = { store, mailer, clock, tokens, settings };
 });
 
@@ -117,7 +108,7 @@ describe('sendNext', () => {
   });
 
   it('keeps the local send hour across a daylight-saving change', async () => {
-    clock.current = new Date('2026-03-06T15:00:00Z');
+    clock.set('2026-03-06T15:00:00Z');
     await seed(active(1, { timeZone: 'America/New_York', nextSendAt: '2026-03-06T15:00:00.000Z' }));
 
     await sendNext(deps, request(1));
@@ -496,7 +487,7 @@ describe('sweep', () => {
     await sendNext(deps, request(1));
 
     expect((await sweep({ store, queue, clock })).queued).toBe(0);
-    clock.current = new Date(stored(1).nextSendAt as string);
+    clock.set(stored(1).nextSendAt as string);
     expect(await sweep({ store, queue, clock })).toMatchObject({ queued: 1 });
     expect(queue.requests).toEqual([request(1, 'lesson-2')]);
   });

@@ -18,26 +18,16 @@ import {
 import { ConflictError, MailerRetryableError } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
+import { ManualClock } from '../support/clock.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
-
-class FakeClock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current.getTime());
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const address = 'jane@example.com';
 const id = subscriberId(address);
-const keys = { currentKeyId: 'k1', keys: { k1: 'test-secret-0123456789abcdef' } };
 
 const signup = (overrides: Partial<SignupInput> = {}): SignupInput => ({
   email: address,
@@ -60,15 +50,15 @@ describe('subscriber lifecycle', () => {
   let store: MemoryStore;
   let mailer: RecordingMailer;
   let queue: MemoryQueue;
-  let clock: FakeClock;
+  let clock: ManualClock;
   let deps: LifecycleDeps;
 
   beforeEach(() => {
     store = new MemoryStore();
     mailer = new RecordingMailer();
     queue = new MemoryQueue();
-    clock = new FakeClock(new Date('2026-05-01T10:00:00Z'));
-    deps = { store, mailer, queue, clock, tokens: new LinkTokens(keys), settings: sampleSettings };
+    clock = new ManualClock('2026-05-01T10:00:00Z');
+    deps = { store, mailer, queue, clock, tokens: testTokens(), settings: sampleSettings };
   });
 
   const record = () => store.records.get(id) as Subscriber;

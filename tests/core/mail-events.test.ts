@@ -5,7 +5,8 @@ import { subscribe } from '../../functions/core/lifecycle.js';
 import { type MailEvent, parseSesEvent, recordMailEvent } from '../../functions/core/mail-events.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
+import { ManualClock } from '../support/clock.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -19,7 +20,7 @@ const event = (name: string) => parseSesEvent(fixture(name).detail) as MailEvent
 const address = 'reader@example.org';
 const id = subscriberId(address);
 const now = new Date('2026-03-04T09:00:00Z');
-const clock = { now: () => new Date(now) };
+const clock = new ManualClock(now);
 
 function subscriber(status: SubscriberStatus = 'active', overrides: Partial<Subscriber> = {}): Subscriber {
   return {
@@ -166,7 +167,7 @@ describe('recordMailEvent', () => {
     await store.put(subscriber('unsubscribed'), undefined);
     await recordMailEvent({ store, clock }, event('complaint'));
     const mailer = new RecordingMailer();
-    const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+    const tokens = testTokens();
     const deps = { store, mailer, queue: new MemoryQueue(), clock, tokens, settings: sampleSettings };
 
     const outcome = await subscribe(deps, {

@@ -1,37 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer, senderRate } from '../../functions/core/pacer.js';
+import { ManualClock } from '../support/clock.js';
 
-/** A fake clock whose sleep just moves time on, recording every wait. */
-function fakeTime() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    advance: (ms: number) => {
-      now += ms;
-    },
-    sleeps,
-    get elapsed() {
-      return now;
-    },
-  };
+/** A Pacer on a manual clock: its sleeps return at once and move the clock on. */
+function pacedBy(clock: ManualClock, rate: number, options: { burst?: number } = {}): Pacer {
+  return new Pacer(rate, { now: clock.millis, sleep: clock.sleep, ...options });
 }
 
 describe('Pacer', () => {
   it('lets the first send go at once', async () => {
-    const time = fakeTime();
-    const pacer = new Pacer(10, time);
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 10);
     await pacer.take();
     expect(time.sleeps).toEqual([]);
   });
 
   it('spaces sends at the configured rate', async () => {
-    const time = fakeTime();
-    const pacer = new Pacer(4, time);
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 4);
     for (let i = 0; i < 9; i++) await pacer.take();
     // 9 sends at 4 a second: the first is free, the other 8 need 250 ms each.
     expect(time.elapsed).toBe(2000);
@@ -39,8 +25,8 @@ describe('Pacer', () => {
   });
 
   it('never exceeds the rate over any window when callers take concurrently', async () => {
-    const time = fakeTime();
-    const pacer = new Pacer(7, time);
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 7);
     const grantedAt: number[] = [];
     await Promise.all(
       Array.from({ length: 50 }, () => pacer.take().then(() => grantedAt.push(time.elapsed))),
@@ -53,8 +39,8 @@ describe('Pacer', () => {
   });
 
   it('does not wait after a quiet spell, but does not bank more than the burst', async () => {
-    const time = fakeTime();
-    const pacer = new Pacer(2, { ...time, burst: 3 });
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 2, { burst: 3 });
     for (let i = 0; i < 3; i++) await pacer.take();
     time.advance(60_000);
     const before = time.sleeps.length;

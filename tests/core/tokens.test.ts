@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidLinkError } from '../../functions/core/errors.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import { CONFIRM_LINK_TTL_MS, LinkTokens, linkUrl } from '../../functions/core/tokens.js';
+import { retiredKeys, rotatedKeys, testKeys, testTokens } from '../support/link-keys.js';
 
-const keys = { currentKeyId: 'k1', keys: { k1: 'first-secret-0123456789abcdef' } };
 const now = new Date('2026-05-01T10:00:00Z');
 const later = (ms: number) => new Date(now.getTime() + ms);
 const id = 'c2FtcGxlLXN1YnNjcmliZXItaWQtMDEyMzQ1Njc4OTAx';
@@ -19,7 +19,7 @@ function reasonOf(fn: () => unknown): string | undefined {
 }
 
 describe('link tokens', () => {
-  const tokens = new LinkTokens(keys);
+  const tokens = testTokens();
 
   it('round-trips the subscriber id and opt-in id of a confirm link', () => {
     const token = tokens.sign('confirm', id, { now, optInId: 'opt-1' });
@@ -113,35 +113,33 @@ describe('link tokens', () => {
   });
 
   it('refuses a token made with another secret under the same key id', () => {
-    const impostor = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'guessed-secret-0123456789abcd' } });
+    const impostor = new LinkTokens({
+      currentKeyId: testKeys.currentKeyId,
+      keys: { [testKeys.currentKeyId]: 'guessed-secret-0123456789abcd' },
+    });
     const token = impostor.sign('unsubscribe', id, { now });
     expect(reasonOf(() => tokens.verify(token, 'unsubscribe', now))).toBe('invalid');
   });
 
   it('keeps old links working after the key rotates, and signs new ones with the new key', () => {
     const oldToken = tokens.sign('unsubscribe', id, { now });
-    const rotated = new LinkTokens({
-      currentKeyId: 'k2',
-      keys: { k1: keys.keys.k1, k2: 'second-secret-0123456789abcdef' },
-    });
+    const rotated = testTokens(rotatedKeys);
     expect(rotated.verify(oldToken, 'unsubscribe', now)).toEqual({ subscriberId: id });
     const newToken = rotated.sign('unsubscribe', id, { now });
-    expect(newToken.startsWith('k2.')).toBe(true);
+    expect(newToken.startsWith(`${rotatedKeys.currentKeyId}.`)).toBe(true);
     // A server that has not learnt the new key yet refuses the new link.
     expect(reasonOf(() => tokens.verify(newToken, 'unsubscribe', now))).toBe('invalid');
     // Once the old key is retired, its links stop working.
-    const retired = new LinkTokens({ currentKeyId: 'k2', keys: { k2: 'second-secret-0123456789abcdef' } });
+    const retired = testTokens(retiredKeys);
     expect(reasonOf(() => retired.verify(oldToken, 'unsubscribe', now))).toBe('invalid');
   });
 
   it('refuses unusable keys when constructed', () => {
-    expect(
-      () => new LinkTokens({ currentKeyId: 'k2', keys: { k1: 'first-secret-0123456789abcdef' } }),
-    ).toThrow(/current link key/);
+    expect(() => new LinkTokens({ currentKeyId: 'k2', keys: testKeys.keys })).toThrow(/current link key/);
     expect(() => new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'short' } })).toThrow(/at least/);
-    expect(
-      () => new LinkTokens({ currentKeyId: 'a.b', keys: { 'a.b': 'first-secret-0123456789abcdef' } }),
-    ).toThrow(/URL-safe/);
+    expect(() => new LinkTokens({ currentKeyId: 'a.b', keys: { 'a.b': testKeys.keys.k1 } })).toThrow(
+      /URL-safe/,
+    );
   });
 
   it('builds link URLs under the public base URL', () => {

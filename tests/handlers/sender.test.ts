@@ -13,14 +13,15 @@ import {
 } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
 import { createSenderHandler } from '../../functions/handlers/sender.js';
+import { ManualClock } from '../support/clock.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
 
-const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'a-test-signing-key-of-some-length' } });
+const tokens = testTokens();
 const now = new Date('2026-03-02T15:00:00Z');
-const clock = { now: () => new Date(now) };
+const clock = new ManualClock(now);
 const addressOf = (n: number) => `reader${n}@example.org`;
 const idOf = (n: number) => subscriberId(addressOf(n));
 
@@ -262,19 +263,12 @@ describe('sender handler', () => {
   });
 
   it('waits at the pacer before each send', async () => {
-    let t = 0;
-    const waits: number[] = [];
-    const pacer = new Pacer(2, {
-      now: () => t,
-      sleep: async (ms) => {
-        waits.push(ms);
-        t += ms;
-      },
-    });
+    const paceTime = new ManualClock();
+    const pacer = new Pacer(2, { now: paceTime.millis, sleep: paceTime.sleep });
 
     await handler({ pacer })(sqsEvent([0, 1, 2].map(lesson1)));
 
-    expect(waits).toEqual([500, 500]);
+    expect(paceTime.sleeps).toEqual([500, 500]);
     expect(mailer.sent).toHaveLength(3);
   });
 

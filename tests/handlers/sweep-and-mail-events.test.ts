@@ -5,11 +5,12 @@ import type { MetricCount } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createMailEventsHandler } from '../../functions/handlers/mail-events.js';
 import { createSweepHandler } from '../../functions/handlers/sweep.js';
+import { ManualClock } from '../support/clock.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 
 const now = new Date('2026-03-04T09:00:00Z');
-const clock = { now: () => new Date(now) };
+const clock = new ManualClock(now);
 const address = 'reader@example.org';
 const record: Subscriber = {
   id: subscriberId(address),

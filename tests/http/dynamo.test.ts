@@ -4,7 +4,7 @@ import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dyn
 import { subscriberId } from '../../functions/core/identity.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import type { HttpResponse } from '../../functions/http/response.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { makeDynamoClients, type RunningDynalite, startDynalite } from '../../scripts/dev/dynalite.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
 import { confirmTokenFrom, storeSnapshot, testApi } from './harness.js';
 

@@ -15,8 +15,9 @@ import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dyn
 import { ENV } from '../../functions/contract.js';
 import { subscriberId } from '../../functions/core/identity.js';
 import type { HttpResponse } from '../../functions/http/response.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { makeDynamoClients, type RunningDynalite, startDynalite } from '../../scripts/dev/dynalite.js';
 import { formPost, httpEvent, TEST_DOMAIN } from '../support/http-event.js';
+import { flatSecretJson } from '../support/link-keys.js';
 
 const TABLE = 'subscribers-handler-test';
 const ADDRESS = 'handler@example.com';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   sesBase = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
 
   secrets.on(GetSecretValueCommand).resolves({
-    SecretString: JSON.stringify({ currentKeyId: 'k1', k1: 'handler-test-key-0123456789' }),
+    SecretString: flatSecretJson(),
   });
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
     Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })),

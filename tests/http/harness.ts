@@ -4,27 +4,15 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { expect } from 'vitest';
-import type { Clock, Logger, MetricCount, SubscriberStore } from '../../functions/core/ports.js';
+import type { Logger, MetricCount, SubscriberStore } from '../../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
 import { createApi } from '../../functions/http/api.js';
 import type { HttpResponse } from '../../functions/http/response.js';
+import { ManualClock } from '../support/clock.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
-
-export const testKeys = { currentKeyId: 'k1', keys: { k1: 'test-link-key-0123456789abcdef' } };
-
-/** A clock tests move by hand. */
-export class ManualClock implements Clock {
-  constructor(public current = new Date('2026-12-01T09:30:00.000Z')) {}
-  now(): Date {
-    return new Date(this.current.getTime());
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -36,6 +24,8 @@ export interface TestApiOptions<S extends SubscriberStore> {
   settings?: Partial<CourseSettings>;
   /** @default a new MemoryStore */
   store?: S;
+  /** @default a new RecordingMailer */
+  mailer?: RecordingMailer;
   /** @default no floor */
   signupMinMs?: number;
   /** @default a timer */
@@ -45,10 +35,10 @@ export interface TestApiOptions<S extends SubscriberStore> {
 /** The API with a memory store, recording mailer, memory queue and a manual clock. */
 export function testApi<S extends SubscriberStore = MemoryStore>(options: TestApiOptions<S> = {}) {
   const store = (options.store ?? new MemoryStore()) as S;
-  const mailer = new RecordingMailer();
+  const mailer = options.mailer ?? new RecordingMailer();
   const queue = new MemoryQueue();
-  const clock = new ManualClock();
-  const tokens = new LinkTokens(testKeys);
+  const clock = new ManualClock('2026-12-01T09:30:00.000Z');
+  const tokens = testTokens();
   const settings: CourseSettings = {
     ...sampleSettings,
     publicBaseUrl: 'https://signup.clinic.example',

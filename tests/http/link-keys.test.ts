@@ -3,9 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LinkKeysError, loadLinkKeys, parseLinkKeys } from '../../functions/adapters/link-keys.js';
 import { LinkTokens } from '../../functions/core/tokens.js';
+import { flatSecretJson, rotatedKeys, testKeys } from '../support/link-keys.js';
 
 // Secrets Manager has no local emulator here, so its client is mocked.
 const secrets = mockClient(SecretsManagerClient);
+/** A secret that must never appear in an error message about a bad key set. */
 const KEY = 'k1-secret-value-0123456789abcdef';
 
 beforeAll(() => {
@@ -18,26 +20,26 @@ describe('loadLinkKeys', () => {
   it('reads the keys from the secret JSON', async () => {
     secrets
       .on(GetSecretValueCommand, { SecretId: 'keys-nested' })
-      .resolves({ SecretString: JSON.stringify({ currentKeyId: 'k2', keys: { k1: KEY, k2: `${KEY}-2` } }) });
+      .resolves({ SecretString: JSON.stringify(rotatedKeys) });
 
     const keys = await loadLinkKeys('keys-nested');
 
-    expect(keys).toEqual({ currentKeyId: 'k2', keys: { k1: KEY, k2: `${KEY}-2` } });
+    expect(keys).toEqual(rotatedKeys);
     expect(() => new LinkTokens(keys)).not.toThrow();
   });
 
   it('reads the flat shape a generated CloudFormation secret has', async () => {
     secrets
       .on(GetSecretValueCommand, { SecretId: 'keys-flat' })
-      .resolves({ SecretString: JSON.stringify({ currentKeyId: 'k1', k1: KEY }) });
+      .resolves({ SecretString: flatSecretJson(testKeys) });
 
-    expect(await loadLinkKeys('keys-flat')).toEqual({ currentKeyId: 'k1', keys: { k1: KEY } });
+    expect(await loadLinkKeys('keys-flat')).toEqual(testKeys);
   });
 
   it('reads the secret once and serves warm calls from the cache', async () => {
     secrets
       .on(GetSecretValueCommand, { SecretId: 'keys-cached' })
-      .resolves({ SecretString: JSON.stringify({ currentKeyId: 'k1', keys: { k1: KEY } }) });
+      .resolves({ SecretString: JSON.stringify(testKeys) });
 
     await loadLinkKeys('keys-cached');
     await loadLinkKeys('keys-cached');

@@ -15,10 +15,11 @@ import { unsubscribeById } from '../../functions/core/lifecycle.js';
 import type { Queue, SendRequest } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
 import { createSenderHandler } from '../../functions/handlers/sender.js';
-import { makeDynamoClients, type RunningDynalite, startDynalite } from '../support/dynalite.js';
+import { makeDynamoClients, type RunningDynalite, startDynalite } from '../../scripts/dev/dynalite.js';
+import { ManualClock } from '../support/clock.js';
 import { FaultyMailer, seededRandom } from '../support/faulty-mailer.js';
+import { testTokens } from '../support/link-keys.js';
 
 const SEQUENCE = course.sequence.map((e) => e.id);
 const ZONES = [
@@ -36,12 +37,7 @@ const START = new Date('2026-03-02T00:00:00Z'); // US daylight saving starts on 
 const MAX_RECEIVES = 5;
 const BATCHES_IN_PARALLEL = 8;
 const settings = { ...sampleSettings, sendHour: 8 };
-const tokens = new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'reliability-test-signing-key' } });
-
-class FakeClock {
-  constructor(public current: Date) {}
-  now = () => new Date(this.current);
-}
+const tokens = testTokens();
 
 interface Message {
   readonly id: string;
@@ -130,7 +126,7 @@ async function runCourse(dynamo: RunningDynalite, opts: RunOptions) {
   const table = `reliability-${opts.seed}`;
   await createTable(client, table);
   const store = new DynamoSubscriberStore(docClient, table, 4);
-  const clock = new FakeClock(START);
+  const clock = new ManualClock(START);
   const random = seededRandom(opts.seed);
   let seq = 0;
   const nextSeq = () => ++seq;
@@ -139,7 +135,7 @@ async function runCourse(dynamo: RunningDynalite, opts: RunOptions) {
     crashRate: opts.crashRate,
     seed: opts.seed + 1,
     nextSeq,
-    now: clock.now,
+    clock,
   });
   const queue = new TwiceDeliveringQueue(random);
   const send = createSenderHandler({ store, mailer, clock, tokens, settings });
@@ -176,9 +172,9 @@ async function runCourse(dynamo: RunningDynalite, opts: RunOptions) {
   let ticks = 0;
   const maxTicks = 16 * 24;
   for (; ticks < maxTicks; ticks++) {
-    clock.current = new Date(START.getTime() + ticks * HOUR);
+    clock.set(START.getTime() + ticks * HOUR);
     await Promise.all([sweepOnce(), sweepOnce()]);
-    const midway = clock.current.getTime() >= START.getTime() + 5 * 24 * HOUR;
+    const midway = clock.millis() >= START.getTime() + 5 * 24 * HOUR;
     if (midway && unsubscribedAtSeq.size === 0 && queue.waiting.length > 0) {
       // Unsubscribe with requests for them already queued.
       const leaving = people.filter(() => random() < opts.unsubscribeShare);

@@ -14,8 +14,9 @@ import {
   unsubscribe,
 } from '../../functions/core/lifecycle.js';
 import { sampleSettings } from '../../functions/core/settings.js';
-import { LinkTokens } from '../../functions/core/tokens.js';
+import { ManualClock } from '../support/clock.js';
 import { useDynalite } from '../support/dynalite.js';
+import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
 
@@ -35,14 +36,11 @@ let tableName: string;
 let tableCount = 0;
 let mailer: RecordingMailer;
 let queue: MemoryQueue;
-let clockNow: Date;
+let clock: ManualClock;
 let deps: LifecycleDeps;
 
 const tokenIn = (text: string) => /\/confirm\?token=([A-Za-z0-9_.-]+)/.exec(text)?.[1] as string;
 const lastConfirmToken = () => tokenIn(mailer.sent.at(-1)?.text ?? '');
-const advance = (ms: number) => {
-  clockNow = new Date(clockNow.getTime() + ms);
-};
 
 beforeEach(async () => {
   ({ client, docClient } = db.clients);
@@ -50,13 +48,13 @@ beforeEach(async () => {
   await createTable(client, tableName);
   mailer = new RecordingMailer();
   queue = new MemoryQueue();
-  clockNow = new Date('2026-05-01T10:00:00Z');
+  clock = new ManualClock('2026-05-01T10:00:00Z');
   deps = {
     store: new DynamoSubscriberStore(docClient, tableName),
     mailer,
     queue,
-    clock: { now: () => new Date(clockNow.getTime()) },
-    tokens: new LinkTokens({ currentKeyId: 'k1', keys: { k1: 'integration-secret-0123456789' } }),
+    clock,
+    tokens: testTokens(),
     settings: sampleSettings,
   };
 });
@@ -92,18 +90,18 @@ describe('subscriber lifecycle on DynamoDB', () => {
     expect(queue.requests).toEqual([{ subscriberId: id, emailId: 'lesson-1' }]);
     const due = [];
     for (let shard = 0; shard < deps.store.dueShards; shard++) {
-      due.push(...(await deps.store.listDue(shard, clockNow, 10)).items);
+      due.push(...(await deps.store.listDue(shard, clock.now(), 10)).items);
     }
-    expect(due).toEqual([{ id, nextIndex: 0, nextSendAt: clockNow.toISOString() }]);
+    expect(due).toEqual([{ id, nextIndex: 0, nextSendAt: clock.now().toISOString() }]);
   });
 
   it('starts a new opt-in after unsubscribe, and the old confirm link no longer works', async () => {
     await subscribe(deps, signup);
     const oldLink = lastConfirmToken();
     await confirm(deps, oldLink);
-    const unsubscribeLink = deps.tokens.sign('unsubscribe', id, { now: clockNow });
+    const unsubscribeLink = deps.tokens.sign('unsubscribe', id, { now: clock.now() });
     expect(await unsubscribe(deps, unsubscribeLink)).toBe('unsubscribed');
-    advance(60_000);
+    clock.advance(60_000);
 
     expect(await subscribe(deps, signup)).toBe('reopened');
     expect(mailer.sent).toHaveLength(2);
@@ -151,7 +149,7 @@ describe('subscriber lifecycle on DynamoDB', () => {
   it('erases an unsubscribed subscriber down to a tombstone with nothing personal', async () => {
     await subscribe(deps, signup);
     await confirm(deps, lastConfirmToken());
-    await unsubscribe(deps, deps.tokens.sign('unsubscribe', id, { now: clockNow }));
+    await unsubscribe(deps, deps.tokens.sign('unsubscribe', id, { now: clock.now() }));
 
     expect(await eraseSubscriber(deps, address)).toBe('tombstoned');
 
@@ -169,12 +167,17 @@ describe('subscriber lifecycle on DynamoDB', () => {
     const current = await deps.store.get(id);
     if (!current) throw new Error('missing');
     await deps.store.put(
-      { ...current, status: 'bounced', suppressedAt: clockNow.toISOString(), version: current.version + 1 },
+      {
+        ...current,
+        status: 'bounced',
+        suppressedAt: clock.now().toISOString(),
+        version: current.version + 1,
+      },
       current.version,
     );
     expect(await eraseSubscriber(deps, address)).toBe('tombstoned');
 
-    advance(24 * 60 * 60 * 1000);
+    clock.advance(24 * 60 * 60 * 1000);
     expect(await subscribe(deps, signup)).toBe('suppressed');
     expect(mailer.sent).toHaveLength(1);
     expect((await deps.store.get(id))?.email).toBeUndefined();

@@ -1,63 +1,14 @@
 /**
- * DynamoDB emulated in-process by dynalite (in memory), for integration tests and the
- * local stack.
+ * dynalite for one test file: started before its tests, stopped after them. The emulator
+ * itself lives in scripts/dev/dynalite.ts, which the benchmarks use too.
  */
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-
-type DynaliteFactory = (options: {
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-  path?: string;
-}) => Server;
-
-// dynalite is CommonJS without type declarations.
-const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
-
-export interface RunningDynalite {
-  readonly endpoint: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/** Starts dynalite on a free local port, in memory, with tables ready at once. */
-export async function startDynalite(): Promise<RunningDynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
-  };
-}
-
-/** SDK clients for an emulator: fake static credentials, region 'local'. */
-export function makeDynamoClients(endpoint: string): {
-  client: DynamoDBClient;
-  docClient: DynamoDBDocumentClient;
-} {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const docClient = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return { client, docClient };
-}
-
-export type DynamoClients = ReturnType<typeof makeDynamoClients>;
+import {
+  type DynamoClients,
+  makeDynamoClients,
+  type RunningDynalite,
+  startDynalite,
+} from '../../scripts/dev/dynalite.js';
 
 /**
  * Starts dynalite before a test file's tests and stops it after them; the returned

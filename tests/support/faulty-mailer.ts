@@ -4,7 +4,12 @@
  * accepted ones "crash": the email is delivered, then the caller gets an error as if
  * its process had died before it could record the send.
  */
-import { type Mailer, MailerRetryableError, type OutgoingEmail } from '../../functions/core/ports.js';
+import {
+  type Clock,
+  type Mailer,
+  MailerRetryableError,
+  type OutgoingEmail,
+} from '../../functions/core/ports.js';
 
 /** A delivered email, in delivery order (`seq` is global across the run). */
 export interface Delivery {
@@ -34,7 +39,7 @@ export interface FaultyMailerOptions {
   /** Shared sequence so deliveries can be ordered against other events. */
   readonly nextSeq?: () => number;
   /** Stamps deliveries with this clock's time. */
-  readonly now?: () => Date;
+  readonly clock?: Clock;
 }
 
 /** mulberry32: a tiny seeded PRNG, so a failing run can be replayed. */
@@ -80,7 +85,7 @@ export class FaultyMailer implements Mailer {
     }
     const emailId = email.tags.email ?? '?';
     const messageId = `faulty-${this.attempts}`;
-    const at = this.options.now?.();
+    const at = this.options.clock?.now();
     this.deliveries.push({ seq: this.#nextSeq(), to: email.to, emailId, messageId, ...(at ? { at } : {}) });
     if (this.#random() < (this.options.crashRate ?? 0)) {
       const key = `${email.to} ${emailId}`;
