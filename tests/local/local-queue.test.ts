@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalQueue, type SqsBatchHandler } from '../../scripts/local-queue.js';
 
 let queue: LocalQueue | undefined;
@@ -7,6 +7,7 @@ let queue: LocalQueue | undefined;
 afterEach(async () => {
   await queue?.close();
   queue = undefined;
+  vi.useRealTimers();
 });
 
 function recordingQueue(
@@ -102,25 +103,28 @@ describe('LocalQueue', () => {
     expect(lines.some((l) => l.includes('dead-letter'))).toBe(true);
   });
 
-  it('keeps a failed message invisible for the visibility delay', async () => {
-    const seenAt: number[] = [];
-    const { queue } = recordingQueue(
-      async (event) => {
-        seenAt.push(Date.now());
-        return seenAt.length === 1
+  it('keeps a failed message invisible for the visibility delay, then delivers it again', async () => {
+    vi.useFakeTimers();
+    const { queue, batches } = recordingQueue(
+      async (event) =>
+        batches.length === 1
           ? { batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId ?? '' }] }
-          : {
-              batchItemFailures: [],
-            };
-      },
-      { visibilityDelayMs: 150 },
+          : { batchItemFailures: [] },
+      { visibilityDelayMs: 2000 },
     );
 
     await queue.enqueue([request(1)]);
-    await queue.idle();
+    await vi.advanceTimersByTimeAsync(0);
+    const firstDelivery = batches.length;
+    await vi.advanceTimersByTimeAsync(1999);
+    const withinTheDelay = batches.length;
+    await vi.advanceTimersByTimeAsync(1);
 
-    expect(seenAt).toHaveLength(2);
-    expect((seenAt[1] ?? 0) - (seenAt[0] ?? 0)).toBeGreaterThanOrEqual(140);
+    expect(firstDelivery).toBe(1);
+    expect(withinTheDelay).toBe(1);
+    expect(batches).toHaveLength(2);
+    expect(batches[1]?.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+    expect(queue.depth).toBe(0);
   });
 
   it('refuses new messages once closed', async () => {
