@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ENV, TABLE } from '../functions/contract.js';
+import { ENV } from '../functions/contract.js';
 import { LAMBDA_ENTRIES, REPO_ROOT } from './bundling.js';
 import type { CourseConfig } from './config.js';
-import type { FunctionDefaults } from './constructs/course-function.js';
+import type { FunctionDefaults, SettingsEnvironment } from './constructs/course-function.js';
 import { DripEngine } from './constructs/drip-engine.js';
 import { LinkSecret } from './constructs/link-secret.js';
 import { MailEvents } from './constructs/mail-events.js';
@@ -43,24 +43,19 @@ export class CourseStack extends Stack {
     const linkSecret = new LinkSecret(this, 'LinkKeys').secret;
 
     const functionDefaults: FunctionDefaults = {
-      serviceName: 'email-course',
       metricsNamespace: METRICS_NAMESPACE,
       logRetention: config.logRetentionDays as logs.RetentionDays,
-      environment: {
-        [ENV.tableName]: table.tableName,
-        [ENV.linkSecretId]: linkSecret.secretArn,
-        [ENV.fromAddress]: config.senderAddress,
-        [ENV.fromName]: config.senderName,
-        ...(config.replyTo ? { [ENV.replyTo]: config.replyTo } : {}),
-        [ENV.clinicName]: config.clinicName,
-        [ENV.postalAddress]: config.postalAddress,
-        [ENV.siteUrl]: config.siteUrl,
-        [ENV.allowedOrigins]: config.allowedOrigins.join(','),
-        [ENV.sendHour]: String(config.sendHour),
-        [ENV.defaultTimeZone]: config.defaultTimeZone,
-        [ENV.maxSendRate]: String(config.maxSendRate),
-        [ENV.dueShards]: String(TABLE.defaultDueShards),
-      },
+    };
+    const settings: SettingsEnvironment = {
+      [ENV.fromAddress]: config.senderAddress,
+      [ENV.fromName]: config.senderName,
+      [ENV.replyTo]: config.replyTo,
+      [ENV.clinicName]: config.clinicName,
+      [ENV.postalAddress]: config.postalAddress,
+      [ENV.siteUrl]: config.siteUrl,
+      [ENV.allowedOrigins]: config.allowedOrigins.join(','),
+      [ENV.sendHour]: String(config.sendHour),
+      [ENV.defaultTimeZone]: config.defaultTimeZone,
     };
 
     this.mail = new MailEvents(this, 'Mail', {
@@ -77,6 +72,7 @@ export class CourseStack extends Stack {
       sweepEntry: entry(LAMBDA_ENTRIES.sweep),
       senderEntry: entry(LAMBDA_ENTRIES.sender),
       functionDefaults,
+      settings,
       table,
       linkSecret,
       sending: this.mail,
@@ -88,6 +84,7 @@ export class CourseStack extends Stack {
     this.api = new SignupApi(this, 'Api', {
       entry: entry(LAMBDA_ENTRIES.api),
       functionDefaults,
+      settings,
       table,
       linkSecret,
       queue: this.drip.queue,
@@ -98,9 +95,7 @@ export class CourseStack extends Stack {
       accessLogRetention: config.logRetentionDays as logs.RetentionDays,
     });
     // Links in lessons point at the API; only the API's own function cannot be told its URL.
-    for (const fn of [this.drip.sweep, this.drip.sender, this.mail.handler]) {
-      fn.fn.addEnvironment(ENV.publicBaseUrl, this.api.baseUrl);
-    }
+    this.drip.sender.bindValues({ [ENV.publicBaseUrl]: this.api.baseUrl });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       metricsNamespace: METRICS_NAMESPACE,

@@ -13,12 +13,10 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import aws_ses_v2_local from 'aws-ses-v2-local';
 import { z } from 'zod';
 import { ScaledClock } from '../functions/adapters/clock.js';
-import { createTable, DynamoSubscriberStore } from '../functions/adapters/dynamo-store.js';
-import { SesMailer } from '../functions/adapters/ses-mailer.js';
+import { createTable } from '../functions/adapters/dynamo-store.js';
 import { emailIds } from '../functions/core/course.js';
 import { DEFAULT_LEASE_SECONDS } from '../functions/core/drip.js';
 import { normaliseEmail, subscriberId } from '../functions/core/identity.js';
@@ -29,6 +27,7 @@ import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createSweepHandler } from '../functions/handlers/sweep.js';
 import { createApi } from '../functions/http/api.js';
+import { sesMailer, subscriberStore } from '../functions/wiring.js';
 import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
 import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
 import { type LocalMailEventType, ObservedMailer, type SentMail, sesEvent } from './local-mail-events.js';
@@ -171,10 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     closers.push(async () => dynamoClient.destroy());
     await ensureTable(dynamoClient, LOCAL_TABLE_NAME);
-    const store = new DynamoSubscriberStore(
-      DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }),
-      LOCAL_TABLE_NAME,
-    );
+    const store = subscriberStore(dynamoClient, LOCAL_TABLE_NAME);
 
     // SES
     // Its start function resolves even when listening failed.
@@ -225,11 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     };
     const mailer = new ObservedMailer(
-      new SesMailer(sesClient, {
-        from: settings.fromAddress,
-        fromName: settings.fromName,
-        ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-      }),
+      sesMailer(sesClient, settings),
       settings.fromAddress,
       () => clock.now(),
       (mail) => {

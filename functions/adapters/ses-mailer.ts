@@ -68,18 +68,12 @@ export class SesMailer implements Mailer {
 }
 
 /**
- * Sorts an SES error into what the sender should do next:
- * - **retry later** (`MailerRetryableError`): throttling, quota, SES-side 5xx, network
- *   trouble. Nothing is wrong with the address.
- * - **never mail this address** (`MailerRejectedError`): SES refused this recipient
- *   (`MessageRejected`, an address on the account's suppression list, a malformed
- *   recipient). Only the one subscriber is suppressed.
- * - **stop sending** (`MailerPausedError`): sending is paused or suspended, or the
- *   sender identity, its MAIL FROM domain or the configuration set is missing or
- *   unverified. Those fail every send alike, so treating them as a bad recipient would
- *   suppress the whole list; the batch stops instead and the alarms show it.
- *
- * Anything else is returned unchanged: the sender treats it as "outcome unknown".
+ * Sorts an SES error into what the sender should do next: retry later
+ * (`MailerRetryableError`: throttling, quota, SES 5xx, network); never mail this
+ * recipient (`MailerRejectedError`); or stop sending (`MailerPausedError`: paused or
+ * suspended sending, or a missing or unverified identity, MAIL FROM domain or
+ * configuration set, which fail every send alike and must not suppress the whole list).
+ * Anything else is returned unchanged: the outcome is unknown.
  */
 export function mapSesError(error: unknown, fromAddress: string): Error {
   if (!(error instanceof Error)) return new Error(String(error));

@@ -158,47 +158,10 @@ export const DEFAULT_LEASE_SECONDS = 300;
 
 /**
  * Sends the email a request names, if and only if it is still this subscriber's next
- * email, it is due, and nobody else is sending it.
- *
- * Steps, each a single-item conditional write on the record's version:
- * 1. read the record (strongly consistent) and skip unless active, due, the request's
- *    email is the one at `nextIndex`, not in `sent`, and not under someone else's
- *    unexpired claim; compose the email and plan the next one, so anything that would
- *    fail for this record fails before a claim or a send;
- * 2. claim: `claim = { emailId, until: now + lease, token }`, nothing else but the
- *    version. The due-index key (`nextSendAt`) and its projected `nextIndex` stay as
- *    they are, so DynamoDB does not rewrite the index entry; a sweep during the lease
- *    queues the subscriber again, and that request is skipped as `claimed-elsewhere`.
- *    Losing this write means another writer got there first, so nothing is sent;
- * 3. send through the mailer;
- * 4. record, in one write that only succeeds while our claim is in place (the version
- *    check): `sent[emailId] = { sentAt, messageId }`, claim cleared, and either the next
- *    email scheduled at the send hour in the subscriber's zone, or the subscriber
- *    completed (no `nextSendAt`, so out of the due index);
- * 5. return the course counters (`sent:<id>`, and `completed`) for the caller to bump:
- *    the sender adds them up over an SQS batch and bumps once; {@link sendOne} bumps at
- *    once.
- *
- * Cost per email sent: 1 read and 2 writes (get, claim, record), plus the caller's share
- * of a counter write; only the record write touches the due index (it moves the due
- * time). A write to
- * the same record during the send (a mail event, say) costs one more read and one more
- * record write; a retryable failure costs one write to release the claim.
- *
- * Failures:
- * - MailerRetryableError (throttling, SES 5xx): the claim is released so a retry may
- *   proceed at once, and the error is rethrown so the queue delivers the request again.
- * - MailerRejectedError: the subscriber becomes bounced (suppressed for good); returns
- *   `rejected`, with `bounced` to count when this write is what suppressed it.
- * - MailerPausedError: the claim is released and the error rethrown; the handler stops
- *   the batch.
- * - anything else: the outcome is unknown (SES may have accepted the email), so the
- *   claim is kept and the error rethrown. Nobody sends that email again until the
- *   lease lapses.
- *
- * The only duplicate this allows: SES accepted the email and the process died (or the
- * store failed) before the record write. Once the lease lapses, the next sweep queues the
- * subscriber again and another sender takes the claim over and sends the email again.
+ * email, it is due, and nobody else is sending it: read, claim, send, record, each a
+ * single-item conditional write on the record's version. The protocol, its failure
+ * handling and the one duplicate it allows are described in
+ * docs/drip.md#the-drip-protocol-claim-send-record-lease.
  */
 export async function sendNext(deps: SendDeps, request: SendRequest): Promise<SendResult> {
   const { store, clock } = deps;

@@ -55,20 +55,13 @@ export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
 const confirmTags = { course: 'knee-pain', email: course.confirmation.id } as const;
 
 /**
- * Records a sign-up and, when the address needs one, sends the confirmation email.
- *
- * - new address: created as pending with a fresh opt-in id; confirmation sent.
- * - pending: the confirmation is sent again, at most once per 10 minutes. The write of
- *   `confirmationSentAt` comes first and is the conditional write that wins the right to
- *   send, so any number of parallel sign-ups send at most one email.
- * - unsubscribed, or completed (they took the course and want it again): a new opt-in,
- *   back to pending with a new opt-in id and no progress; old confirm links stop working.
- * - active: nothing changes, nothing is sent.
- * - bounced or complained: nothing is stored or sent, ever.
- *
- * Consent (time, IP, user agent, form URL, consent text version), first name and time
- * zone are recorded with every sign-up that sends a confirmation. If sending fails, the
- * cooldown is released again so the visitor can retry at once, and the error is thrown.
+ * Records a sign-up and, when the address needs one, sends the confirmation email. New
+ * addresses, and unsubscribed or completed ones (a new opt-in), become pending; a pending
+ * address is sent the confirmation again at most once per cooldown, and winning the
+ * conditional write of `confirmationSentAt` is what grants the send, so parallel sign-ups
+ * send at most one email. Active addresses change nothing; suppressed ones are never
+ * stored or mailed. Consent is recorded with every sign-up that sends; if the send fails
+ * the cooldown is given back so the visitor can retry at once.
  */
 export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promise<SignupOutcome> {
   const email = normaliseEmail(input.email);
@@ -283,20 +276,11 @@ export async function exportSubscriber(
 
 /**
  * GDPR erasure, keeping only what is needed to honour a past choice or a bounce.
- *
- * - bounced or complained: a tombstone with the id, status, time of the bounce or
- *   complaint and version. The id is a one-way hash, so no address remains, yet a
- *   later sign-up of the same address is still recognised and refused: mailing someone
- *   who complained, or an address that bounced, harms them and the sender's reputation
- *   (legitimate interest; the minimum needed).
- * - unsubscribed: a tombstone likewise, as the record that the opt-out was honoured and
- *   when; a later sign-up starts a fresh double opt-in as for any unsubscribed address.
- * - pending, active or completed: no past opt-out to honour, so the item is deleted
- *   entirely. Mail stops at once because the sender finds no record.
- *
- * A tombstone holds no address, name, consent, IP, progress or engagement; its
- * `createdAt` is the event time and its `timeZone` 'UTC', since the record type needs
- * both and the real ones are personal data.
+ * Bounced, complained and unsubscribed records become tombstones (id, status, time,
+ * version): the id is a one-way hash, yet a later sign-up is still recognised, so a
+ * complaint or bounce is never mailed again and an opt-out stays honoured (legitimate
+ * interest). Pending, active and completed records are deleted. A tombstone holds no
+ * address, name, consent, IP, progress or engagement.
  */
 export async function eraseSubscriber(
   deps: Pick<LifecycleDeps, 'store' | 'clock'>,

@@ -124,18 +124,12 @@ const engagementCounter = {
 } as const;
 
 /**
- * Applies one mail event, one outcome per recipient.
- *
- * - Permanent bounce -> `bounced`; complaint (except `not-spam` feedback) -> `complained`,
- *   also for an address that unsubscribed meanwhile. Both remove any due email and send
- *   claim at once, and the rules never let those statuses change again, so the address
- *   is suppressed for good.
- * - Transient and undetermined bounces are counted (`transientBounces`), not suppressed:
- *   SES already retried, and a full mailbox today is no reason to stop the course.
- * - Delivery, Open, Click: counted on the subscriber (`engagement[emailId]`) and
- *   course-wide (`delivered:<id>` ...). EventBridge delivers at least once, so these
- *   counts may run slightly high; suppression is idempotent.
- * - Reject (SES refused after accepting, e.g. a virus scan): counted as a failed send.
+ * Applies one mail event, one outcome per recipient. A permanent bounce or a complaint
+ * (except `not-spam` feedback) suppresses the address for good, also after an
+ * unsubscribe, and removes any due email and claim at once. Transient bounces are only
+ * counted: SES already retried, and a full mailbox today is no reason to stop the course.
+ * Delivery, Open and Click are counted per email; EventBridge delivers at least once, so
+ * these may run slightly high. A Reject counts as a failed send.
  */
 export async function recordMailEvent(deps: MailEventDeps, event: MailEvent): Promise<MailEventOutcome[]> {
   const outcomes: MailEventOutcome[] = [];

@@ -48,33 +48,13 @@ const sendRequest = z.object({
 const lastEmailId = course.sequence[course.sequence.length - 1]?.id;
 
 /**
- * Builds the SQS handler. Each record is one {@link SendRequest} (JSON). Records are
- * handled one after another, each waiting its turn at the pacer: a send takes well under
- * 100 ms, so one instance keeps up with about ten emails a second, more than its share
- * of a usual SES rate (see Pacer). For a much higher SES rate, raise the sender's
- * maximum concurrency along with it.
- *
- * Logs: one INFO line per batch with its outcomes counted and the course emails it was
- * about; per request only a DEBUG line, unless something went wrong (a send that could
- * not be recorded, a rejected address, a failure, a pause: WARN or ERROR).
- *
- * Only failures that should be tried again are reported as batch item failures:
- * retryable SES errors, unknown errors, and requests not attempted because of a pause.
- * Skips (already sent, not due, unsubscribed...) and rejected addresses succeed, so SQS
- * deletes them.
- *
- * When SES reports sending paused, the rest of the batch is not attempted: those
- * requests fail at once without calling SES. Every receive counts towards the queue's
- * maxReceiveCount whether or not a send was attempted, so during a long pause messages
- * end up in the dead-letter queue. Nothing is lost by that: the subscribers are still
- * due in the table, and the sweep queues them again every few minutes once sending
- * resumes; the dead-letter alarm tells the owner sending stopped.
- *
- * The course counters (`sent:<id>`, `completed`, `bounced`) are added up over the batch
- * and bumped in one write at its end, in a `finally`, so a pause or a record that throws
- * does not lose the counts of the emails sent before it. Counters stay best effort: an
- * instance that dies between its sends and that write undercounts them, never
- * overcounts, and a failed bump is logged, not retried.
+ * Builds the SQS handler: each record is one {@link SendRequest} (JSON), sent in turn at
+ * the pacer (docs/drip.md#the-drip-protocol-claim-send-record-lease). Only failures worth
+ * another try become batch item failures; skips and rejected addresses succeed. After a
+ * pause the rest of the batch is not attempted (the sweep queues it again once sending
+ * resumes). Course counters are added up over the batch and bumped once, in a `finally`,
+ * so a pause does not lose the counts of emails already sent. Logs: one INFO line per
+ * batch, DEBUG per request, WARN or ERROR only when something went wrong.
  */
 export function createSenderHandler(
   deps: SenderHandlerDeps,

@@ -1,11 +1,23 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV, type EnvName, TABLE } from '../../functions/contract.js';
 import { BUNDLING, REPO_ROOT } from '../bundling.js';
+import { grantDueIndexQuery, grantRecordAccess } from './subscriber-table.js';
+
+/** What a function needs to send course email: the configuration set and a narrow grant. */
+export interface MailSending {
+  readonly configurationSetName: string;
+  /** Allows `ses:SendEmail` from the course's identity through its configuration set, nothing else. */
+  grantSendEmail(grantee: iam.IGrantable): iam.Grant;
+}
 
 /** Properties of a {@link CourseFunction}. */
 export interface CourseFunctionProps {
@@ -13,8 +25,6 @@ export interface CourseFunctionProps {
   readonly entry: string;
   /** What the function does, shown in the Lambda console. */
   readonly description: string;
-  /** Environment variables (names from functions/env.ts). @default - none besides the house ones */
-  readonly environment?: Record<string, string>;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
@@ -23,7 +33,7 @@ export interface CourseFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Active X-Ray tracing (adds a wildcard-resource X-Ray statement). @default false */
   readonly tracing?: boolean;
-  /** Powertools service name (Logger `service` key, Metrics `service` dimension). */
+  /** Powertools service name (Logger `service` key, Metrics `service` dimension), e.g. `drip-sender`. */
   readonly serviceName: string;
   /** CloudWatch namespace for Powertools Metrics. */
   readonly metricsNamespace: string;
@@ -82,7 +92,6 @@ export class CourseFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
-        ...props.environment,
       },
       bundling: {
         forceDockerBundling: false,
@@ -105,10 +114,53 @@ export class CourseFunction extends Construct {
       });
     }
   }
+
+  // Each bind adds a variable the function reads (functions/wiring.ts) together with the
+  // grant that makes it usable, so a function gets only what it needs.
+
+  /** Sets variables that need no grant (settings, URLs). */
+  bindValues(values: Partial<Record<EnvName, string>>): this {
+    for (const [name, value] of Object.entries(values)) {
+      if (value !== undefined) this.fn.addEnvironment(name, value);
+    }
+    return this;
+  }
+
+  /**
+   * The subscriber table: `records` reads and writes single items, `due-index` only
+   * queries the due index (the sweep).
+   */
+  bindTable(table: dynamodb.ITable, access: 'records' | 'due-index'): this {
+    this.bindValues({ [ENV.tableName]: table.tableName, [ENV.dueShards]: String(TABLE.defaultDueShards) });
+    if (access === 'records') grantRecordAccess(table, this.fn);
+    else grantDueIndexQuery(table, this.fn);
+    return this;
+  }
+
+  /** The send queue, to put send requests on. */
+  bindSendQueue(queue: sqs.IQueue): this {
+    this.bindValues({ [ENV.queueUrl]: queue.queueUrl });
+    queue.grantSendMessages(this.fn);
+    return this;
+  }
+
+  /** The link-signing keys' secret, read only. */
+  bindLinkSecret(secret: secretsmanager.ISecret): this {
+    this.bindValues({ [ENV.linkSecretId]: secret.secretArn });
+    secret.grantRead(this.fn);
+    return this;
+  }
+
+  /** Sending course email through the configuration set. */
+  bindSending(sending: MailSending): this {
+    this.bindValues({ [ENV.configurationSet]: sending.configurationSetName });
+    sending.grantSendEmail(this.fn);
+    return this;
+  }
 }
 
 /** Settings every function of the stack shares; the stack passes them to each construct. */
-export type FunctionDefaults = Pick<
-  CourseFunctionProps,
-  'logRetention' | 'tracing' | 'serviceName' | 'metricsNamespace' | 'environment'
->;
+export type FunctionDefaults = Pick<CourseFunctionProps, 'logRetention' | 'tracing' | 'metricsNamespace'>;
+
+/** Variables that carry the clinic's settings, by their contract names. */
+export type SettingsEnvironment = Partial<Record<EnvName, string>>;

@@ -7,9 +7,12 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/contract.js';
-import { CourseFunction, type FunctionDefaults } from './course-function.js';
-import type { MailSending } from './mail-events.js';
-import { grantDueIndexQuery, grantRecordAccess } from './subscriber-table.js';
+import {
+  CourseFunction,
+  type FunctionDefaults,
+  type MailSending,
+  type SettingsEnvironment,
+} from './course-function.js';
 
 /** Receives before a message goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -22,6 +25,8 @@ export interface DripEngineProps {
   readonly sweepEntry: string;
   readonly senderEntry: string;
   readonly functionDefaults: FunctionDefaults;
+  /** The clinic's settings as the sender reads them (names from the contract's ENV). */
+  readonly settings: SettingsEnvironment;
   readonly table: dynamodb.ITable;
   readonly linkSecret: secretsmanager.ISecret;
   readonly sending: MailSending;
@@ -76,15 +81,11 @@ export class DripEngine extends Construct {
       entry: props.sweepEntry,
       description: 'Queues every subscriber whose next lesson is due',
       timeout: Duration.seconds(60),
-      environment: {
-        ...props.functionDefaults.environment,
-        [ENV.queueUrl]: this.queue.queueUrl,
-        [ENV.configurationSet]: props.sending.configurationSetName,
-      },
-    });
-    // The sweep only reads the due index; the sender does the writing.
-    grantDueIndexQuery(props.table, this.sweep.fn);
-    this.queue.grantSendMessages(this.sweep.fn);
+      serviceName: 'drip-sweep',
+    })
+      // The sweep only reads the due index; the sender does the writing.
+      .bindTable(props.table, 'due-index')
+      .bindSendQueue(this.queue);
 
     this.schedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Looks for due lessons',
@@ -98,17 +99,17 @@ export class DripEngine extends Construct {
       entry: props.senderEntry,
       description: 'Renders and sends the next lesson of each queued subscriber',
       timeout: senderTimeout,
-      environment: {
-        ...props.functionDefaults.environment,
-        [ENV.queueUrl]: this.queue.queueUrl,
-        [ENV.configurationSet]: props.sending.configurationSetName,
+      serviceName: 'drip-sender',
+    })
+      .bindTable(props.table, 'records')
+      .bindLinkSecret(props.linkSecret)
+      .bindSending(props.sending)
+      .bindValues({
+        ...props.settings,
+        [ENV.maxSendRate]: String(props.maxSendRate),
         // Each instance paces itself to MAX_SEND_RATE divided by this.
         [ENV.senderMaxConcurrency]: String(maxConcurrency),
-      },
-    });
-    grantRecordAccess(props.table, this.sender.fn);
-    props.linkSecret.grantRead(this.sender.fn);
-    props.sending.grantSendEmail(this.sender.fn);
+      });
     this.sender.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: SENDER_BATCH_SIZE,

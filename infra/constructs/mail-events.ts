@@ -5,16 +5,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { ENV, PUBLISHED_MAIL_EVENT_TYPES, type PublishedMailEventType } from '../../functions/contract.js';
-import { CourseFunction, type FunctionDefaults } from './course-function.js';
-import { grantRecordAccess } from './subscriber-table.js';
-
-/** What a function needs to send course email: the configuration set and a narrow grant. */
-export interface MailSending {
-  readonly configurationSetName: string;
-  /** Allows `ses:SendEmail` from the course's identity through its configuration set, nothing else. */
-  grantSendEmail(grantee: iam.IGrantable): iam.Grant;
-}
+import { PUBLISHED_MAIL_EVENT_TYPES, type PublishedMailEventType } from '../../functions/contract.js';
+import { CourseFunction, type FunctionDefaults, type MailSending } from './course-function.js';
 
 const sesEventOf: Readonly<Record<PublishedMailEventType, ses.EmailSendingEvent>> = {
   Delivery: ses.EmailSendingEvent.DELIVERY,
@@ -114,12 +106,8 @@ export class MailEvents extends Construct implements MailSending {
       ...props.functionDefaults,
       entry: props.entry,
       description: 'Records SES deliveries, opens, clicks; suppresses bounces and complaints',
-      environment: {
-        ...props.functionDefaults.environment,
-        [ENV.configurationSet]: this.configurationSet.configurationSetName,
-      },
-    });
-    grantRecordAccess(props.table, this.handler.fn);
+      serviceName: 'mail-events',
+    }).bindTable(props.table, 'records');
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'SES events of the course configuration set to the mail-events function',

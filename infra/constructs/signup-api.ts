@@ -8,9 +8,12 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/contract.js';
-import { CourseFunction, type FunctionDefaults } from './course-function.js';
-import type { MailSending } from './mail-events.js';
-import { grantRecordAccess } from './subscriber-table.js';
+import {
+  CourseFunction,
+  type FunctionDefaults,
+  type MailSending,
+  type SettingsEnvironment,
+} from './course-function.js';
 
 /**
  * One JSON object per request. Query strings are left out on purpose: they carry the
@@ -34,6 +37,8 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 export interface SignupApiProps {
   readonly entry: string;
   readonly functionDefaults: FunctionDefaults;
+  /** The clinic's settings as the api function reads them (names from the contract's ENV). */
+  readonly settings: SettingsEnvironment;
   readonly table: dynamodb.ITable;
   readonly linkSecret: secretsmanager.ISecret;
   /** Queue the confirm step puts lesson 1 on. */
@@ -71,19 +76,18 @@ export class SignupApi extends Construct {
       ...props.functionDefaults,
       entry: props.entry,
       description: 'Sign-up, confirm and unsubscribe pages and form posts',
-      environment: {
-        ...props.functionDefaults.environment,
-        [ENV.queueUrl]: props.queue.queueUrl,
-        [ENV.configurationSet]: props.sending.configurationSetName,
+      serviceName: 'signup-api',
+    })
+      .bindTable(props.table, 'records')
+      .bindLinkSecret(props.linkSecret)
+      .bindSendQueue(props.queue)
+      .bindSending(props.sending)
+      .bindValues({
+        ...props.settings,
         // The function cannot be given its own API's URL (a circular reference); without
         // a custom domain the handler builds links from the request's domain name.
-        ...(props.publicBaseUrl ? { [ENV.publicBaseUrl]: props.publicBaseUrl } : {}),
-      },
-    });
-    grantRecordAccess(props.table, this.handler.fn);
-    props.linkSecret.grantRead(this.handler.fn);
-    props.queue.grantSendMessages(this.handler.fn);
-    props.sending.grantSendEmail(this.handler.fn);
+        [ENV.publicBaseUrl]: props.publicBaseUrl,
+      });
 
     const origins = props.allowedOrigins ?? [];
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {

@@ -10,11 +10,9 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
-import { SesMailer } from '../../functions/adapters/ses-mailer.js';
 import type { Mailer, SubscriberStore } from '../../functions/core/ports.js';
 import type { CourseSettings } from '../../functions/core/settings.js';
+import { sesMailer, subscriberStore } from '../../functions/wiring.js';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -325,30 +323,24 @@ export function targetAdapters(
     ...clientConfig,
     ...(local ? { endpoint: target.dynamoEndpoint } : {}),
   });
-  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const ses = new SESv2Client({ ...clientConfig, ...(local ? { endpoint: target.sesEndpoint } : {}) });
-  const sesMailer = (configurationSet: string | undefined) =>
-    new SesMailer(ses, {
-      from: target.sender.from,
-      fromName: settings.fromName,
-      ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-      ...(configurationSet ? { configurationSet } : {}),
-    });
+  const mailerFor = (configurationSet: string | undefined) =>
+    sesMailer(ses, { ...settings, fromAddress: target.sender.from }, configurationSet);
   let mailer: Mailer;
   if (target.sender.configurationSet || !findConfigurationSet) {
-    mailer = sesMailer(target.sender.configurationSet);
+    mailer = mailerFor(target.sender.configurationSet);
   } else {
     // Without the configuration set SES would publish no bounce or complaint for these sends.
     let built: Promise<Mailer> | undefined;
     mailer = {
       async send(email) {
-        built ??= findConfigurationSet().then(sesMailer);
+        built ??= findConfigurationSet().then(mailerFor);
         return (await built).send(email);
       },
     };
   }
   return {
-    store: guardStore(new DynamoSubscriberStore(doc, target.tableName), target),
+    store: guardStore(subscriberStore(dynamo, target.tableName), target),
     mailer: guardMailer(mailer, target),
   };
 }

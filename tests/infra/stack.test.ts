@@ -4,8 +4,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLinkKeys } from '../../functions/adapters/link-keys.js';
-import { settingsFromEnv } from '../../functions/adapters/settings-from-env.js';
 import { ENV, TABLE } from '../../functions/contract.js';
+import { FUNCTION_ENV, type FunctionName, readEnvironment } from '../../functions/wiring.js';
 import { SENDER_BATCH_SIZE } from '../../infra/constructs/drip-engine.js';
 import type { CourseStack } from '../../infra/course-stack.js';
 import { STACK_OUTPUTS } from '../../scripts/course/target.js';
@@ -111,25 +111,70 @@ describe('functions', () => {
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(FULL_CONFIG.logRetentionDays);
   });
 
-  it('gives every function the settings settingsFromEnv needs', () => {
-    for (const fn of [stack.drip.sender, stack.drip.sweep, stack.mail.handler, stack.api.handler]) {
-      const env = stack.resolve(functionProps(fn.fn).Environment.Variables);
-      const asStrings = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, JSON.stringify(v)]));
-      // The api function may derive the base URL per request (see functions/api.ts).
-      const publicBaseUrl = fn === stack.api.handler ? 'optional' : 'required';
-      expect(() => settingsFromEnv(asStrings, { publicBaseUrl })).not.toThrow();
+  const functionsByName = (): Record<FunctionName, IConstruct & { fn: IConstruct }> => ({
+    api: stack.api.handler,
+    sender: stack.drip.sender,
+    sweep: stack.drip.sweep,
+    mailEvents: stack.mail.handler,
+  });
+
+  /** A function's variables, less the house ones, with deploy-time values as placeholders. */
+  function courseVariables(fn: IConstruct): Record<string, string> {
+    const env: Record<string, unknown> = stack.resolve(functionProps(fn).Environment.Variables);
+    return Object.fromEntries(
+      Object.entries(env)
+        .filter(([name]) => !name.startsWith('POWERTOOLS_'))
+        .map(([name, value]) => [
+          name,
+          typeof value === 'string'
+            ? value
+            : name.endsWith('_URL')
+              ? 'https://deploy-time.example'
+              : 'deploy-time',
+        ]),
+    );
+  }
+
+  it('gives each function exactly the variables it reads, and valid ones', () => {
+    for (const [name, construct] of Object.entries(functionsByName()) as [
+      FunctionName,
+      { fn: IConstruct },
+    ][]) {
+      const env = courseVariables(construct.fn);
+      const optional = name === 'api' ? [ENV.publicBaseUrl, ENV.replyTo] : [ENV.replyTo];
+      const expected = FUNCTION_ENV[name].filter((v) => !(optional as string[]).includes(v) || v in env);
+      expect(Object.keys(env).sort(), name).toEqual([...expected].sort());
+      expect(() => readEnvironment(name, env), name).not.toThrow();
+    }
+  });
+
+  it('points every function at the table, and the sender and api at the keys and sending', () => {
+    const fns = functionsByName();
+    for (const construct of Object.values(fns)) {
+      const env = stack.resolve(functionProps(construct.fn).Environment.Variables);
       expect(env[ENV.tableName]).toEqual({ Ref: 'SubscriberTable' });
-      expect(env[ENV.linkSecretId]).toBeDefined();
-      expect(env[ENV.configurationSet]).toEqual({ Ref: logicalIdOf(stack.mail.configurationSet) });
-      expect(env[ENV.maxSendRate]).toBe(String(FULL_CONFIG.maxSendRate));
       expect(env[ENV.dueShards]).toBe(String(TABLE.defaultDueShards));
     }
+    for (const construct of [fns.api, fns.sender]) {
+      const env = stack.resolve(functionProps(construct.fn).Environment.Variables);
+      expect(env[ENV.linkSecretId]).toBeDefined();
+      expect(env[ENV.configurationSet]).toEqual({ Ref: logicalIdOf(stack.mail.configurationSet) });
+    }
+    const sender = stack.resolve(functionProps(fns.sender.fn).Environment.Variables);
+    expect(sender[ENV.maxSendRate]).toBe(String(FULL_CONFIG.maxSendRate));
+  });
+
+  it('names each function as its own service in logs and metrics', () => {
+    const names = Object.values(functionsByName()).map(
+      (construct) => functionProps(construct.fn).Environment.Variables.POWERTOOLS_SERVICE_NAME,
+    );
+    expect(names.sort()).toEqual(['drip-sender', 'drip-sweep', 'mail-events', 'signup-api']);
   });
 
   it('tells the sender the API URL for links, and leaves the API to derive its own', () => {
     const sender = functionProps(stack.drip.sender.fn).Environment.Variables;
     expect(JSON.stringify(sender[ENV.publicBaseUrl])).toContain(logicalIdOf(stack.api.httpApi));
-    expect(sender[ENV.queueUrl]).toEqual({ Ref: logicalIdOf(stack.drip.queue) });
+    expect(sender[ENV.queueUrl]).toBeUndefined();
     const api = functionProps(stack.api.handler.fn).Environment.Variables;
     expect(api[ENV.publicBaseUrl]).toBeUndefined();
     expect(api[ENV.queueUrl]).toEqual({ Ref: logicalIdOf(stack.drip.queue) });

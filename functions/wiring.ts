@@ -1,0 +1,283 @@
+/**
+ * Where the functions meet the outside world: the Lambda environment is parsed here,
+ * once, and every adapter is built here. The four Lambda entry files, the local stack
+ * (with emulator clients) and the owner's CLI all build their adapters through this
+ * module, so local runs and AWS cannot drift apart.
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import { SystemClock } from './adapters/clock.js';
+import { DynamoSubscriberStore } from './adapters/dynamo-store.js';
+import { loadLinkKeys } from './adapters/link-keys.js';
+import { powertoolsMetricsSink } from './adapters/powertools-metrics.js';
+import { SesMailer } from './adapters/ses-mailer.js';
+import { SqsQueue } from './adapters/sqs-queue.js';
+import { ENV, type EnvName, isValidTimeZone, TABLE } from './contract.js';
+import { Pacer, senderRate } from './core/pacer.js';
+import type { Logger, MetricsSink } from './core/ports.js';
+import type { CourseSettings } from './core/settings.js';
+import { LinkTokens } from './core/tokens.js';
+import type { MailEventsHandlerDeps } from './handlers/mail-events.js';
+import type { SenderHandlerDeps } from './handlers/sender.js';
+import type { SweepHandlerDeps } from './handlers/sweep.js';
+import { type ApiDeps, SIGNUP_MIN_MS } from './http/api.js';
+
+// ---------------------------------------------------------------- the environment
+
+const issue = (message: string) => ({
+  error: (i: { input?: unknown }) => (i.input === undefined ? 'is missing' : message),
+});
+const text = z.string(issue('must not be empty')).check(z.minLength(1, 'must not be empty'));
+const optionalText = z.optional(text);
+const httpUrl = z
+  .string(issue('must be an http(s) URL'))
+  .check(z.regex(/^https?:\/\/[^\s/]+/, 'must be an http(s) URL'))
+  .check(z.overwrite((url) => url.replace(/\/+$/, '')));
+const wholeNumber = (what: string, min: number, max: number) =>
+  z.pipe(
+    z.string(issue(what)).check(z.regex(/^\d+$/, what)),
+    z.transform(Number).check(z.refine((n) => n >= min && n <= max, what)),
+  );
+const positiveNumber = z.pipe(
+  z.string(issue('must be a positive number')).check(z.regex(/^\d+(\.\d+)?$/, 'must be a positive number')),
+  z.transform(Number).check(z.refine((n) => n > 0, 'must be a positive number')),
+);
+
+/** How each variable is read. Optional ones may be absent; the stack sets the rest. */
+const variables = {
+  [ENV.tableName]: text,
+  [ENV.dueShards]: z.optional(wholeNumber('must be a whole number from 1 to 100', 1, 100)),
+  [ENV.queueUrl]: httpUrl,
+  [ENV.linkSecretId]: text,
+  [ENV.configurationSet]: optionalText,
+  [ENV.publicBaseUrl]: httpUrl,
+  [ENV.clinicName]: text,
+  [ENV.postalAddress]: text,
+  [ENV.siteUrl]: httpUrl,
+  [ENV.fromAddress]: z
+    .string(issue('must be an email address'))
+    .check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')),
+  [ENV.fromName]: text,
+  [ENV.replyTo]: z.optional(
+    z
+      .string(issue('must be an email address'))
+      .check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')),
+  ),
+  [ENV.sendHour]: wholeNumber('must be a whole hour from 0 to 23', 0, 23),
+  [ENV.defaultTimeZone]: z
+    .string(issue('must be an IANA time zone'))
+    .check(z.refine(isValidTimeZone, 'must be an IANA time zone the runtime knows, like Europe/London')),
+  [ENV.allowedOrigins]: z.optional(z.string()),
+  [ENV.maxSendRate]: positiveNumber,
+  [ENV.senderMaxConcurrency]: z.optional(wholeNumber('must be a whole number from 2 to 1000', 2, 1000)),
+} satisfies Record<EnvName, z.ZodMiniType>;
+
+const settingsVariables = [
+  ENV.clinicName,
+  ENV.postalAddress,
+  ENV.siteUrl,
+  ENV.publicBaseUrl,
+  ENV.fromAddress,
+  ENV.fromName,
+  ENV.replyTo,
+  ENV.sendHour,
+  ENV.defaultTimeZone,
+  ENV.allowedOrigins,
+] as const;
+
+/**
+ * The variables each function reads, and no others: the stack binds exactly these (a
+ * test compares the synthesized template with this list).
+ */
+export const FUNCTION_ENV = {
+  api: [
+    ENV.tableName,
+    ENV.dueShards,
+    ENV.queueUrl,
+    ENV.linkSecretId,
+    ENV.configurationSet,
+    ...settingsVariables,
+  ],
+  sender: [
+    ENV.tableName,
+    ENV.dueShards,
+    ENV.linkSecretId,
+    ENV.configurationSet,
+    ENV.maxSendRate,
+    ENV.senderMaxConcurrency,
+    ...settingsVariables,
+  ],
+  sweep: [ENV.tableName, ENV.dueShards, ENV.queueUrl],
+  mailEvents: [ENV.tableName, ENV.dueShards],
+} as const satisfies Record<string, readonly EnvName[]>;
+
+export type FunctionName = keyof typeof FUNCTION_ENV;
+
+/**
+ * Variables a function may run without. The api function's own URL would be a circular
+ * reference in the stack, so without a custom domain it takes each request's domain.
+ */
+const OPTIONAL: Partial<Record<FunctionName, readonly EnvName[]>> = { api: [ENV.publicBaseUrl] };
+
+type Parsed<F extends FunctionName> = {
+  [K in (typeof FUNCTION_ENV)[F][number]]: z.output<(typeof variables)[K]>;
+};
+
+/** The Lambda environment is missing a variable or holds a malformed one. */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/**
+ * Reads the variables `fn` needs; throws one error naming every missing or malformed
+ * variable (never its value: some hold addresses).
+ */
+export function readEnvironment<F extends FunctionName>(
+  fn: F,
+  env: NodeJS.ProcessEnv = process.env,
+): Parsed<F> {
+  const optional = new Set(OPTIONAL[fn] ?? []);
+  const shape: Record<string, z.ZodMiniType> = {};
+  for (const name of FUNCTION_ENV[fn]) {
+    shape[name] = optional.has(name) ? z.optional(variables[name]) : variables[name];
+  }
+  const values = Object.fromEntries(
+    FUNCTION_ENV[fn].map((name) => [name, env[name] === '' ? undefined : env[name]]),
+  );
+  const parsed = z.object(shape).safeParse(values);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`);
+    throw new EnvironmentError(`The ${fn} function's environment is not valid: ${problems.join('; ')}`);
+  }
+  return parsed.data as Parsed<F>;
+}
+
+/** The course settings from a parsed environment; `publicBaseUrl` is '' when absent. */
+export function settingsFrom(env: Parsed<'api'> | Parsed<'sender'>): CourseSettings {
+  const replyTo = env[ENV.replyTo];
+  return {
+    clinicName: env[ENV.clinicName],
+    postalAddress: env[ENV.postalAddress],
+    siteUrl: env[ENV.siteUrl],
+    publicBaseUrl: env[ENV.publicBaseUrl] ?? '',
+    fromAddress: env[ENV.fromAddress],
+    fromName: env[ENV.fromName],
+    ...(replyTo ? { replyTo } : {}),
+    sendHour: env[ENV.sendHour],
+    defaultTimeZone: env[ENV.defaultTimeZone],
+    allowedOrigins: (env[ENV.allowedOrigins] ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  };
+}
+
+// ---------------------------------------------------------------- adapters
+
+/** The subscriber table through a DynamoDB client (AWS's or dynalite's). */
+export function subscriberStore(
+  client: DynamoDBClient,
+  tableName: string,
+  dueShards: number = TABLE.defaultDueShards,
+): DynamoSubscriberStore {
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return new DynamoSubscriberStore(documents, tableName, dueShards);
+}
+
+/** The course's mailer through an SES v2 client (AWS's or aws-ses-v2-local's). */
+export function sesMailer(
+  client: SESv2Client,
+  settings: Pick<CourseSettings, 'fromAddress' | 'fromName' | 'replyTo'>,
+  configurationSet?: string,
+): SesMailer {
+  return new SesMailer(client, {
+    from: settings.fromAddress,
+    fromName: settings.fromName,
+    ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
+    ...(configurationSet ? { configurationSet } : {}),
+  });
+}
+
+/**
+ * The link tokens of a Lambda, read from the secret on demand. Powertools caches the
+ * secret for a few minutes, so a warm function picks up a rotated key without a restart;
+ * the tokens are rebuilt only when the keys change.
+ */
+export function secretTokenSource(secretId: string): () => Promise<LinkTokens> {
+  let current: { fingerprint: string; tokens: LinkTokens } | undefined;
+  return async () => {
+    const keys = await loadLinkKeys(secretId);
+    const fingerprint = JSON.stringify(keys);
+    if (current?.fingerprint !== fingerprint) current = { fingerprint, tokens: new LinkTokens(keys) };
+    return current.tokens;
+  };
+}
+
+/** Powertools logger and metrics; service name and namespace come from the stack's environment. */
+export function lambdaTelemetry(): { logger: PowertoolsLogger; log: Logger; metrics: MetricsSink } {
+  const logger = new PowertoolsLogger();
+  return { logger, log: logger, metrics: powertoolsMetricsSink(new Metrics()) };
+}
+
+// ---------------------------------------------------------------- the four functions
+
+type Wired<D> = D & { logger: PowertoolsLogger };
+
+/** Everything the api function's handler needs, from its environment. */
+export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
+  const vars = readEnvironment('api', env);
+  const settings = settingsFrom(vars);
+  return {
+    ...lambdaTelemetry(),
+    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
+    queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
+    clock: new SystemClock(),
+    tokens: secretTokenSource(vars[ENV.linkSecretId]),
+    settings,
+    signupMinMs: SIGNUP_MIN_MS,
+  };
+}
+
+/** Everything the sender's handler needs, from its environment. */
+export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHandlerDeps> {
+  const vars = readEnvironment('sender', env);
+  const settings = settingsFrom(vars);
+  // The AWS minimum for an SQS event source's maxConcurrency is 2, and the stack's default.
+  const instances = vars[ENV.senderMaxConcurrency] ?? 2;
+  return {
+    ...lambdaTelemetry(),
+    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
+    clock: new SystemClock(),
+    settings,
+    tokens: secretTokenSource(vars[ENV.linkSecretId]),
+    pacer: new Pacer(senderRate(vars[ENV.maxSendRate], instances)),
+  };
+}
+
+/** Everything the sweep's handler needs, from its environment. */
+export function wireSweep(env: NodeJS.ProcessEnv = process.env): Wired<SweepHandlerDeps> {
+  const vars = readEnvironment('sweep', env);
+  return {
+    ...lambdaTelemetry(),
+    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
+    clock: new SystemClock(),
+  };
+}
+
+/** Everything the mail-events handler needs, from its environment. */
+export function wireMailEvents(env: NodeJS.ProcessEnv = process.env): Wired<MailEventsHandlerDeps> {
+  const vars = readEnvironment('mailEvents', env);
+  return {
+    ...lambdaTelemetry(),
+    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    clock: new SystemClock(),
+  };
+}
