@@ -120,12 +120,12 @@ export const PUBLISHED_MAIL_EVENT_TYPES = [
 ] as const;
 export type PublishedMailEventType = (typeof PUBLISHED_MAIL_EVENT_TYPES)[number];
 
-// IANA names only ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets or odd strings.
-const zoneName = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+/** The shape of an IANA zone name ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets. */
+export const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
 
 /** The runtime's spelling of a zone it knows; undefined for one its ICU data lacks. */
 export function knownZone(tz: string): string | undefined {
-  if (!zoneName.test(tz)) return undefined;
+  if (!ZONE_NAME.test(tz)) return undefined;
   try {
     return new Intl.DateTimeFormat('en-GB', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {

@@ -161,7 +161,7 @@ export const DEFAULT_LEASE_SECONDS = 300;
  * email, it is due, and nobody else is sending it: read, claim, send, record, each a
  * single-item conditional write on the record's version. The protocol, its failure
  * handling and the one duplicate it allows are described in
- * docs/drip.md#the-drip-protocol-claim-send-record-lease.
+ * docs/drip.md#drip-protocol.
  */
 export async function sendNext(deps: SendDeps, request: SendRequest): Promise<SendResult> {
   const { store, clock } = deps;

@@ -49,7 +49,7 @@ const lastEmailId = course.sequence[course.sequence.length - 1]?.id;
 
 /**
  * Builds the SQS handler: each record is one {@link SendRequest} (JSON), sent in turn at
- * the pacer (docs/drip.md#the-drip-protocol-claim-send-record-lease). Only failures worth
+ * the pacer (docs/drip.md#drip-protocol). Only failures worth
  * another try become batch item failures; skips and rejected addresses succeed. After a
  * pause the rest of the batch is not attempted (the sweep queues it again once sending
  * resumes). Course counters are added up over the batch and bumped once, in a `finally`,

@@ -24,12 +24,6 @@ export type ApiDeps = Omit<LifecycleDeps, 'tokens'> &
     tokens: TokenSource;
   };
 
-/**
- * The deployed API's floor for accepted sign-ups: above what a confirmation (a few
- * DynamoDB writes and one SES call) normally takes.
- */
-export const SIGNUP_MIN_MS = 1000;
-
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
