@@ -1,20 +1,10 @@
 /**
- * The link-signing keys, read from Secrets Manager through Powertools Parameters.
- *
- * The secret is JSON in one of two shapes:
- *
- * ```json
- * { "currentKeyId": "k2", "keys": { "k1": "<old random key>", "k2": "<new random key>" } }
- * { "currentKeyId": "k1", "k1": "<random key>" }
- * ```
- *
- * The first is the general form: `currentKeyId` signs new links and every key listed
- * verifies old ones, so a key can be rotated by adding a new one, making it current, and
- * removing the old one once its links no longer matter. The second, flat form is what
- * CloudFormation's generated secrets produce (a template plus one generated key); every
- * property other than `currentKeyId` is then a key. Key ids are URL-safe (`[A-Za-z0-9_-]`,
- * up to 32 characters); keys are random strings of at least 16 characters (32 or more
- * recommended).
+ * The link-signing keys, read from Secrets Manager through Powertools Parameters. The
+ * secret is JSON, either `{ "currentKeyId": "k2", "keys": { "k1": "…", "k2": "…" } }`
+ * (`currentKeyId` signs new links, every listed key verifies old ones: rotation is add,
+ * make current, later remove) or the flat `{ "currentKeyId": "k1", "k1": "…" }` that
+ * CloudFormation's generated secrets produce. Key ids are URL-safe, up to 32 characters;
+ * keys are random strings of at least 16 characters. Rotation: docs/deploying.md.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { en } from 'zod/locales';
