@@ -206,7 +206,7 @@ export function costFor(
   };
 }
 
-/** Costs that do not grow with subscribers, per month, for the README's "what it costs" (estimates). */
+/** Costs that do not grow with subscribers, per month, for the cost paragraph of docs/deploying.md (estimates). */
 export function fixedMonthly(prices: Prices = PRICES): readonly CostLine[] {
   const sweepsPerMonth = (30 * 24 * 60) / 5;
   return [

@@ -45,7 +45,7 @@ const intBetween = (min: number, max: number, message: string) =>
 
 /**
  * The one file a clinic edits before deploying: `course.config.json`. Each field is
- * documented here; the README lists them with examples.
+ * documented here; docs/configuration.md lists them with examples.
  */
 export const courseConfigSchema = z
   .strictObject(

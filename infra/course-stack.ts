@@ -140,7 +140,7 @@ export class CourseStack extends Stack {
     });
     new CfnOutput(this, 'LinkSecretArn', {
       value: linkSecret.secretArn,
-      description: 'Secrets Manager secret with the link-signing keys (rotate: see README)',
+      description: 'Secrets Manager secret with the link-signing keys (rotate: see docs/deploying.md)',
     });
     const identity = this.mail.identity;
     if (identity) {

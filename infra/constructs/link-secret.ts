@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** Id of the key the stack generates; a rotation adds `k2`, `k3`, ... (see the README). */
+/** Id of the key the stack generates; a rotation adds `k2`, `k3`, ... (see docs/deploying.md). */
 export const FIRST_LINK_KEY_ID = 'k1';
 
 /**
@@ -29,7 +29,7 @@ export class LinkSecret extends Construct {
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason:
-        'A key ring, not a password: rotating means adding a key and keeping the old ones so links in emails already sent still verify. That is a manual step (README, rotating the link-signing key); a rotation Lambda would be custom code for a yearly task.',
+        'A key ring, not a password: rotating means adding a key and keeping the old ones so links in emails already sent still verify. That is a manual step (docs/deploying.md, rotating the link-signing key); a rotation Lambda would be custom code for a yearly task.',
     });
   }
 }

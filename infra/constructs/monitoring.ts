@@ -149,7 +149,7 @@ export class Monitoring extends Construct {
       }),
       threshold: 1,
       description:
-        'Sends failed five times and wait in the dead-letter queue (README: the dashboard and the alarms).',
+        'Sends failed five times and wait in the dead-letter queue (docs/operating.md: the dashboard and the alarms).',
     });
     for (const [name, fn] of Object.entries(props.functions)) {
       this.addAlarm(`${name}Errors`, {

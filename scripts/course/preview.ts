@@ -20,7 +20,7 @@ export interface RunningPreview {
   close(): Promise<void>;
 }
 
-/** Default gallery port, as `npm run preview` uses; PREVIEW_PORT changes it. */
+/** Default gallery port, as `npm run preview` uses (there PREVIEW_PORT changes it; here `--port`). */
 export const DEFAULT_PREVIEW_PORT = 3100;
 
 /**
