@@ -25,7 +25,15 @@ import { createApi } from '../functions/http/api.js';
 import { SIGNUP_MIN_MS } from '../functions/wiring.js';
 import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
-import { CountingLogger, type DynamoCounts, mean, round, sqsEvent, startBenchDynamo } from './support.js';
+import {
+  BENCH_PSEUDONYM_KEY,
+  CountingLogger,
+  type DynamoCounts,
+  mean,
+  round,
+  sqsEvent,
+  startBenchDynamo,
+} from './support.js';
 
 // ---------------------------------------------------------------- prices
 
@@ -211,10 +219,10 @@ export function fixedMonthly(prices: Prices = PRICES): readonly CostLine[] {
   const sweepsPerMonth = (30 * 24 * 60) / 5;
   return [
     {
-      item: 'Secrets Manager: link-signing secret',
-      quantity: 1,
-      unit: 'secret',
-      dollars: prices.secretPerMonth,
+      item: 'Secrets Manager: link-signing keys and subscriber-id key',
+      quantity: 2,
+      unit: 'secrets',
+      dollars: 2 * prices.secretPerMonth,
     },
     {
       item: 'CloudWatch dashboard (3 per account are free)',
@@ -427,6 +435,7 @@ export async function runCostBench(
       queue,
       clock,
       tokens,
+      pseudonymKey: BENCH_PSEUDONYM_KEY,
       settings,
       log: apiLog,
       metrics: { publish: (counts) => apiMetrics.push([...counts]) },
@@ -518,6 +527,7 @@ export async function runCostBench(
     const events = createMailEventsHandler({
       store: dynamo.store,
       clock,
+      pseudonymKey: BENCH_PSEUDONYM_KEY,
       log: eventsLog,
       metrics: { publish: (counts) => eventMetrics.push([...counts]) },
     });
@@ -532,7 +542,7 @@ export async function runCostBench(
         const mail = { messageId, to: email.to, from: settings.fromAddress, tags: email.tags, sentAt: at };
         const event = mailEventOf(type, mail);
         const started = performance.now();
-        await events(event);
+        await events(sqsEvent([event]));
         ms.push(performance.now() - started);
       }
       const emf = eventMetrics.reduce((sum, counts) => sum + emfBytes('mail-events', counts), 0);

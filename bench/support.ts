@@ -15,6 +15,9 @@ import type { SendRequest } from '../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../functions/core/subscriber.js';
 import { makeDynamoClients, startDynalite } from '../scripts/dev/dynalite.js';
 
+/** The benchmarks' deployment key of the subscriber ids. */
+export const BENCH_PSEUDONYM_KEY = 'bench-pseudonym-key-0123456789abcdef012345';
+
 // ---------------------------------------------------------------- statistics
 
 export function median(values: readonly number[]): number {
@@ -282,7 +285,7 @@ export function benchSubscriber(n: number, opts: BenchSubscriberOptions, run = '
   }
   const confirmed = opts.status !== 'pending';
   const base: Subscriber = {
-    id: subscriberId(email),
+    id: subscriberId(email, BENCH_PSEUDONYM_KEY),
     email,
     firstName: n % 3 === 0 ? undefined : `Reader${n % 1000}`,
     timeZone: zones[n % zones.length] as string,
@@ -432,8 +435,11 @@ export class CountingLogger {
   }
 }
 
-/** One SQS event carrying `requests`, shaped as the sender's event source delivers it. */
-export function sqsEvent(requests: readonly SendRequest[]): SQSEvent {
+/**
+ * One SQS event carrying `requests` (send requests, or SES events for the mail-events
+ * function), shaped as an SQS event source delivers it.
+ */
+export function sqsEvent(requests: readonly (SendRequest | object)[]): SQSEvent {
   return {
     Records: requests.map((request): SQSRecord => {
       const body = JSON.stringify(request);

@@ -11,6 +11,8 @@ export const ENV = {
   queueUrl: 'QUEUE_URL',
   /** Secrets Manager secret id holding the link-signing keys (JSON). */
   linkSecretId: 'LINK_SECRET_ID',
+  /** Secrets Manager secret id holding the subscriber ids' key (a plain string, never rotated). */
+  pseudonymSecretId: 'PSEUDONYM_SECRET_ID',
   /** Public base URL of the API, e.g. https://abc.execute-api.eu-west-1.amazonaws.com */
   publicBaseUrl: 'PUBLIC_BASE_URL',
   fromAddress: 'FROM_ADDRESS',
@@ -20,6 +22,8 @@ export const ENV = {
   clinicName: 'CLINIC_NAME',
   postalAddress: 'POSTAL_ADDRESS',
   siteUrl: 'SITE_URL',
+  /** Where the emails' booking buttons lead; absent means the site URL. */
+  bookingUrl: 'BOOKING_URL',
   allowedOrigins: 'ALLOWED_ORIGINS',
   sendHour: 'SEND_HOUR',
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
@@ -34,7 +38,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** The subscriber table's shape, shared by the DynamoDB adapter and the table construct. */
 export const TABLE = {
-  /** Partition key of every item: `SUB#<subscriber id>` or `COUNTERS`. */
+  /** Partition key of every item: `SUB#<subscriber id>`, `COUNTERS` or `GUARD`. */
   partitionKey: 'pk',
   /** Sparse index of subscribers with an email due: only items that carry both keys. */
   dueIndex: {
@@ -88,6 +92,11 @@ export const METRIC = {
   sendFailed: 'sendFailed',
   /** Requests left unsent because SES sending is paused. */
   sendPaused: 'sendPaused',
+  /**
+   * The reputation guard holds lesson sending: published when it trips and by each
+   * sweep while it holds, so its alarm stays raised until `course resume`.
+   */
+  guardPaused: 'guardPaused',
   /** Subscribers who received the closing email. */
   completed: 'completed',
   /** Addresses suppressed for good, whatever the cause (bounced + complained). */

@@ -15,6 +15,7 @@ import { SystemClock } from './adapters/clock.js';
 import { DynamoSubscriberStore } from './adapters/dynamo-store.js';
 import { loadLinkKeys } from './adapters/link-keys.js';
 import { powertoolsMetricsSink } from './adapters/powertools-metrics.js';
+import { loadPseudonymKey } from './adapters/pseudonym-key.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { SqsQueue } from './adapters/sqs-queue.js';
 import { ENV, type EnvName, TABLE, ZONE_NAME } from './contract.js';
@@ -54,11 +55,13 @@ const variables = {
   [ENV.dueShards]: z.optional(wholeNumber('must be a whole number from 1 to 100', 1, 100)),
   [ENV.queueUrl]: httpUrl,
   [ENV.linkSecretId]: text,
+  [ENV.pseudonymSecretId]: text,
   [ENV.configurationSet]: optionalText,
   [ENV.publicBaseUrl]: httpUrl,
   [ENV.clinicName]: text,
   [ENV.postalAddress]: text,
   [ENV.siteUrl]: httpUrl,
+  [ENV.bookingUrl]: z.optional(httpUrl),
   [ENV.fromAddress]: z
     .string(issue('must be an email address'))
     .check(z.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')),
@@ -83,6 +86,7 @@ const settingsVariables = [
   ENV.clinicName,
   ENV.postalAddress,
   ENV.siteUrl,
+  ENV.bookingUrl,
   ENV.publicBaseUrl,
   ENV.fromAddress,
   ENV.fromName,
@@ -102,6 +106,7 @@ export const FUNCTION_ENV = {
     ENV.dueShards,
     ENV.queueUrl,
     ENV.linkSecretId,
+    ENV.pseudonymSecretId,
     ENV.configurationSet,
     ...settingsVariables,
   ],
@@ -115,7 +120,7 @@ export const FUNCTION_ENV = {
     ...settingsVariables,
   ],
   sweep: [ENV.tableName, ENV.dueShards, ENV.queueUrl],
-  mailEvents: [ENV.tableName, ENV.dueShards],
+  mailEvents: [ENV.tableName, ENV.dueShards, ENV.pseudonymSecretId],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_ENV;
@@ -162,10 +167,12 @@ export function readEnvironment<F extends FunctionName>(
 /** The course settings from a parsed environment; `publicBaseUrl` is '' when absent. */
 export function settingsFrom(env: Parsed<'api'> | Parsed<'sender'>): CourseSettings {
   const replyTo = env[ENV.replyTo];
+  const bookingUrl = env[ENV.bookingUrl];
   return {
     clinicName: env[ENV.clinicName],
     postalAddress: env[ENV.postalAddress],
     siteUrl: env[ENV.siteUrl],
+    ...(bookingUrl ? { bookingUrl } : {}),
     publicBaseUrl: env[ENV.publicBaseUrl] ?? '',
     fromAddress: env[ENV.fromAddress],
     fromName: env[ENV.fromName],
@@ -220,6 +227,21 @@ export function secretTokenSource(secretId: string): () => Promise<LinkTokens> {
   };
 }
 
+/**
+ * The subscriber ids' key of a Lambda, read from its secret once per warm function (it
+ * never rotates); a failed read is tried again on the next request.
+ */
+export function secretPseudonymKey(secretId: string): () => Promise<string> {
+  let key: Promise<string> | undefined;
+  return () => {
+    key ??= loadPseudonymKey(secretId).catch((error: unknown) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
+  };
+}
+
 /** Powertools logger and metrics; service name and namespace come from the stack's environment. */
 export function lambdaTelemetry(): { logger: PowertoolsLogger; log: Logger; metrics: MetricsSink } {
   const logger = new PowertoolsLogger();
@@ -248,6 +270,7 @@ export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
     queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
     clock: new SystemClock(),
     tokens: secretTokenSource(vars[ENV.linkSecretId]),
+    pseudonymKey: secretPseudonymKey(vars[ENV.pseudonymSecretId]),
     settings,
     signupMinMs: SIGNUP_MIN_MS,
   };
@@ -259,9 +282,12 @@ export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHa
   const settings = settingsFrom(vars);
   // The AWS minimum for an SQS event source's maxConcurrency is 2, and the stack's default.
   const instances = vars[ENV.senderMaxConcurrency] ?? 2;
+  const store = subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]);
   return {
     ...lambdaTelemetry(),
-    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    store,
+    // The reputation guard's item lives in the same table.
+    guard: store,
     mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
     clock: new SystemClock(),
     settings,
@@ -273,9 +299,11 @@ export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHa
 /** Everything the sweep's handler needs, from its environment. */
 export function wireSweep(env: NodeJS.ProcessEnv = process.env): Wired<SweepHandlerDeps> {
   const vars = readEnvironment('sweep', env);
+  const store = subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]);
   return {
     ...lambdaTelemetry(),
-    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    store,
+    guard: store,
     queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
     clock: new SystemClock(),
   };
@@ -288,5 +316,6 @@ export function wireMailEvents(env: NodeJS.ProcessEnv = process.env): Wired<Mail
     ...lambdaTelemetry(),
     store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
     clock: new SystemClock(),
+    pseudonymKey: secretPseudonymKey(vars[ENV.pseudonymSecretId]),
   };
 }

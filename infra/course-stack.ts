@@ -10,6 +10,7 @@ import { DripEngine } from './constructs/drip-engine.js';
 import { LinkSecret } from './constructs/link-secret.js';
 import { MailEvents } from './constructs/mail-events.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { PseudonymSecret } from './constructs/pseudonym-secret.js';
 import { SignupApi } from './constructs/signup-api.js';
 import { SubscriberTable } from './constructs/subscriber-table.js';
 
@@ -41,6 +42,7 @@ export class CourseStack extends Stack {
     this.subscribers.pinLogicalId(SUBSCRIBER_TABLE_LOGICAL_ID);
     const table = this.subscribers.table;
     const linkSecret = new LinkSecret(this, 'LinkKeys').secret;
+    const pseudonymSecret = new PseudonymSecret(this, 'PseudonymKey').secret;
 
     const functionDefaults: FunctionDefaults = {
       metricsNamespace: METRICS_NAMESPACE,
@@ -53,6 +55,7 @@ export class CourseStack extends Stack {
       [ENV.clinicName]: config.clinicName,
       [ENV.postalAddress]: config.postalAddress,
       [ENV.siteUrl]: config.siteUrl,
+      [ENV.bookingUrl]: config.bookingUrl,
       [ENV.allowedOrigins]: config.allowedOrigins.join(','),
       [ENV.sendHour]: String(config.sendHour),
       [ENV.defaultTimeZone]: config.defaultTimeZone,
@@ -62,6 +65,7 @@ export class CourseStack extends Stack {
       entry: entry(LAMBDA_ENTRIES.mailEvents),
       functionDefaults,
       table,
+      pseudonymSecret,
       senderAddress: config.senderAddress,
       identityDomain: config.sesIdentityDomain,
       mailFromSubdomain: config.mailFromSubdomain,
@@ -87,6 +91,7 @@ export class CourseStack extends Stack {
       settings,
       table,
       linkSecret,
+      pseudonymSecret,
       queue: this.drip.queue,
       sending: this.mail,
       throttle: config.apiThrottle,
@@ -107,7 +112,10 @@ export class CourseStack extends Stack {
       },
       queue: this.drip.queue,
       deadLetterQueue: this.drip.deadLetterQueue,
+      mailEventsDeadLetterQueue: this.mail.deadLetterQueue,
+      undeliveredEventsQueue: this.mail.ruleDeadLetterQueue,
       apiStage: this.api.stage,
+      sweep: { fn: this.drip.sweep.fn, every: Duration.minutes(config.sweepMinutes) },
       alarmEmail: config.alarmEmail,
     });
 
@@ -125,6 +133,10 @@ export class CourseStack extends Stack {
       value: this.drip.queue.queueUrl,
       description: 'Send queue (admin CLI)',
     });
+    new CfnOutput(this, 'MailEventsDeadLetterQueueUrl', {
+      value: this.mail.deadLetterQueue.queueUrl,
+      description: 'SES events the mail-events function kept failing on (redrive after a fix)',
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       value: this.drip.deadLetterQueue.queueUrl,
       description: 'Sends that kept failing (admin CLI)',
@@ -141,6 +153,10 @@ export class CourseStack extends Stack {
     new CfnOutput(this, 'LinkSecretArn', {
       value: linkSecret.secretArn,
       description: 'Secrets Manager secret with the link-signing keys (rotate: see docs/deploying.md)',
+    });
+    new CfnOutput(this, 'PseudonymSecretArn', {
+      value: pseudonymSecret.secretArn,
+      description: 'Secrets Manager secret with the key of the subscriber ids (never rotate it)',
     });
     const identity = this.mail.identity;
     if (identity) {

@@ -17,10 +17,11 @@ import aws_ses_v2_local from 'aws-ses-v2-local';
 import { z } from 'zod';
 import { ScaledClock } from '../functions/adapters/clock.js';
 import { createTable } from '../functions/adapters/dynamo-store.js';
+import { parsePseudonymKey } from '../functions/adapters/pseudonym-key.js';
 import { emailIds } from '../functions/core/course.js';
 import { DEFAULT_LEASE_SECONDS } from '../functions/core/drip.js';
-import { normaliseEmail, subscriberId } from '../functions/core/identity.js';
-import type { Logger, SubscriberStore } from '../functions/core/ports.js';
+import { subscriberId } from '../functions/core/identity.js';
+import type { GuardStore, Logger, SubscriberStore } from '../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../functions/core/settings.js';
 import { type LinkKeys, LinkTokens } from '../functions/core/tokens.js';
 import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
@@ -30,7 +31,13 @@ import { createApi } from '../functions/http/api.js';
 import { sesMailer, subscriberStore } from '../functions/wiring.js';
 import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
 import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
-import { type LocalMailEventType, ObservedMailer, type SentMail, sesEvent } from './local-mail-events.js';
+import {
+  type LocalMailEventType,
+  ObservedMailer,
+  type SentMail,
+  type SesEventBridgeEvent,
+  sesEvent,
+} from './local-mail-events.js';
 import { assertPortFree, listen, PortInUseError } from './local-ports.js';
 import { type DeadLetter, LocalQueue } from './local-queue.js';
 
@@ -50,6 +57,8 @@ export const DATA_FILES = {
   dynamodb: 'dynamodb',
   /** The link-signing keys, so links in old emails keep working after a restart. */
   linkKeys: 'link-keys.json',
+  /** The subscriber ids' key: ids of stored records stay the same after a restart. */
+  pseudonymKey: 'pseudonym-key.txt',
   /** Course time when last seen, so the fast clock never goes back across restarts. */
   clock: 'clock.json',
 } as const;
@@ -94,13 +103,17 @@ export interface LocalStack {
   };
   readonly ports: { readonly site: number; readonly dynamodb: number; readonly inbox: number };
   readonly tableName: string;
-  readonly store: SubscriberStore;
+  readonly store: SubscriberStore & GuardStore;
   readonly clock: ScaledClock;
   readonly settings: CourseSettings;
   /** Send requests that failed too often (the local dead-letter queue). */
   readonly deadLetters: readonly DeadLetter[];
+  /** Mail events the mail-events handler failed too often (the local mail-events DLQ). */
+  readonly mailEventDeadLetters: readonly DeadLetter[];
   /** Runs one sweep now (besides the loop); resolves when its sends were handled. */
   sweepNow(): Promise<void>;
+  /** The id this stack's pseudonym key gives an address (what its records are keyed by). */
+  idOf(email: string): string;
   /** Makes SES report a bounce or complaint for the last email sent to `email`. */
   simulate(type: 'bounce' | 'complaint', email: string): Promise<boolean>;
   close(): Promise<void>;
@@ -203,6 +216,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       allowedOrigins: [...new Set([...(options.settings?.allowedOrigins ?? sampleSettings.allowedOrigins)])],
     };
     const tokens = new LinkTokens(loadLinkKeys(dataDir));
+    const pseudonymKey = loadPseudonymKey(dataDir);
+    const shortId = (email: string) => subscriberId(email, pseudonymKey).slice(0, 8);
 
     // Mail: every accepted email is logged and gets its Delivery event a moment later.
     const lastSent = new Map<string, SentMail>();
@@ -212,20 +227,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pendingTimers.clear();
     });
     const handlerLog = lineLogger(log, clock);
-    const mailEvents = createMailEventsHandler({ store, clock, log: handlerLog });
+    // As on AWS, SES events reach the mail-events handler through a queue, in batches:
+    // a record the handler fails is delivered again, and given up on after five receives.
+    const mailEvents = createMailEventsHandler({ store, clock, pseudonymKey, log: handlerLog });
+    const mailEventQueue = new LocalQueue<SesEventBridgeEvent>(mailEvents, {
+      name: 'knee-course-mail-events-local',
+      visibilityDelayMs: options.retryDelayMs ?? 2000,
+      log: (line) => log(`${stamp(clock)} mail events ${line}`),
+    });
+    closers.push(() => mailEventQueue.close());
     const publish = async (type: LocalMailEventType, mail: SentMail) => {
-      try {
-        await mailEvents(sesEvent(type, mail, clock.now()));
-      } catch (error) {
-        log(`${stamp(clock)} mail event ${type} for ${shortId(mail.to)} failed: ${describe(error)}`);
-      }
+      await mailEventQueue.enqueue([sesEvent(type, mail, clock.now())]);
     };
     const mailer = new ObservedMailer(
       sesMailer(sesClient, settings),
       settings.fromAddress,
       () => clock.now(),
       (mail) => {
-        lastSent.set(subscriberId(normaliseEmail(mail.to)), mail);
+        lastSent.set(subscriberId(mail.to, pseudonymKey), mail);
         const emailId = Object.values(mail.tags).find((v) => (emailIds as readonly string[]).includes(v));
         log(
           `${stamp(clock)} sent     ${(emailId ?? 'email').padEnd(9)} to subscriber ${shortId(mail.to)} (message ${mail.messageId})`,
@@ -247,6 +266,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tokens,
       // A claim must outlast the slowest send in real time, whatever the clock's speed.
       leaseSeconds: Math.max(DEFAULT_LEASE_SECONDS, CLAIM_REAL_SECONDS * clock.speed),
+      guard: store,
       log: handlerLog,
     });
     const queue = new LocalQueue(sender, {
@@ -254,18 +274,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: (line) => log(`${stamp(clock)} ${line}`),
     });
     closers.push(() => queue.close());
-    const sweep = createSweepHandler({ store, queue, clock, log: handlerLog });
+    const sweep = createSweepHandler({ store, guard: store, queue, clock, log: handlerLog });
 
-    const api = createApi({ store, mailer, queue, clock, tokens, settings, log: handlerLog });
+    const api = createApi({ store, mailer, queue, clock, tokens, pseudonymKey, settings, log: handlerLog });
     const apiListener = lambdaRequestListener(api, {
       onError: (error) => log(`${stamp(clock)} API error: ${describe(error)}`),
     });
 
     const simulate = async (type: 'bounce' | 'complaint', email: string): Promise<boolean> => {
-      const mail = lastSent.get(subscriberId(normaliseEmail(email)));
+      const mail = lastSent.get(subscriberId(email, pseudonymKey));
       if (!mail) return false;
       log(`${stamp(clock)} simulated ${type} for subscriber ${shortId(mail.to)}`);
       await publish(type === 'bounce' ? 'Bounce' : 'Complaint', mail);
+      await mailEventQueue.idle();
       return true;
     };
 
@@ -318,7 +339,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
       settings,
       deadLetters: queue.deadLetters,
+      mailEventDeadLetters: mailEventQueue.deadLetters,
       sweepNow,
+      idOf: (email) => subscriberId(email, pseudonymKey),
       simulate,
       close: closeAll,
     };
@@ -383,6 +406,21 @@ function loadLinkKeys(dataDir: string | undefined): LinkKeys {
   const keys: LinkKeys = { currentKeyId: id, keys: { [id]: randomBytes(32).toString('base64url') } };
   if (file) writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   return keys;
+}
+
+/** A fresh random key, or with a data dir the one kept there (created on first run). */
+function loadPseudonymKey(dataDir: string | undefined): string {
+  const file = dataDir ? join(dataDir, DATA_FILES.pseudonymKey) : undefined;
+  if (file) {
+    try {
+      return parsePseudonymKey(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  const key = randomBytes(32).toString('base64url');
+  if (file) writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -475,11 +513,6 @@ function lineLogger(log: (line: string) => void, clock: ScaledClock): Logger {
       log(`${stamp(clock)} ${prefix}${message}${parts.length ? ` ${parts.join(' ')}` : ''}`);
     };
   return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
-}
-
-/** The first characters of the subscriber id for an address (never the address). */
-function shortId(email: string): string {
-  return subscriberId(normaliseEmail(email)).slice(0, 8);
 }
 
 /** Course time for log lines, e.g. `[course Thu 26 Nov 08:00]`. */

@@ -30,6 +30,8 @@ export interface LifecycleDeps {
   clock: Clock;
   tokens: LinkTokens;
   settings: CourseSettings;
+  /** Keys the subscriber ids (see identity.ts); generated at deploy, never rotated. */
+  pseudonymKey: string;
 }
 
 export interface SignupInput {
@@ -65,7 +67,7 @@ const confirmTags = { course: 'knee-pain', email: course.confirmation.id } as co
  */
 export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promise<SignupOutcome> {
   const email = normaliseEmail(input.email);
-  const id = subscriberId(email);
+  const id = subscriberId(email, deps.pseudonymKey);
   const firstName = input.firstName?.trim() || undefined;
   const timeZone = resolveTimeZone(input.timeZone, deps.settings.defaultTimeZone);
 
@@ -142,11 +144,11 @@ export type ResendOutcome =
  * two emails.
  */
 export async function resendConfirmation(
-  deps: Pick<LifecycleDeps, 'store' | 'mailer' | 'clock' | 'tokens' | 'settings'>,
+  deps: Pick<LifecycleDeps, 'store' | 'mailer' | 'clock' | 'tokens' | 'settings' | 'pseudonymKey'>,
   email: string,
   opts: { readonly force?: boolean } = {},
 ): Promise<ResendOutcome> {
-  const id = subscriberId(normaliseEmail(email));
+  const id = subscriberId(email, deps.pseudonymKey);
   const decision = await retryOnConflict(async () => {
     const now = deps.clock.now();
     const current = await deps.store.get(id);
@@ -268,10 +270,10 @@ export async function unsubscribeById(
 
 /** Everything stored about an address (GDPR access request), or undefined. */
 export async function exportSubscriber(
-  deps: Pick<LifecycleDeps, 'store'>,
+  deps: Pick<LifecycleDeps, 'store' | 'pseudonymKey'>,
   email: string,
 ): Promise<Subscriber | undefined> {
-  return deps.store.get(subscriberId(normaliseEmail(email)));
+  return deps.store.get(subscriberId(email, deps.pseudonymKey));
 }
 
 /**
@@ -283,10 +285,10 @@ export async function exportSubscriber(
  * address, name, consent, IP, progress or engagement.
  */
 export async function eraseSubscriber(
-  deps: Pick<LifecycleDeps, 'store' | 'clock'>,
+  deps: Pick<LifecycleDeps, 'store' | 'clock' | 'pseudonymKey'>,
   email: string,
 ): Promise<'deleted' | 'tombstoned' | 'not-found'> {
-  const id = subscriberId(normaliseEmail(email));
+  const id = subscriberId(email, deps.pseudonymKey);
   const result = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
     if (!current) return 'not-found' as const;

@@ -6,10 +6,10 @@
 import * as z from 'zod/mini';
 import { COUNTER, PUBLISHED_MAIL_EVENT_TYPES } from '../contract.js';
 import { subscriberId } from './identity.js';
-import type { Clock, SubscriberStore } from './ports.js';
+import type { Clock, CounterDeltas, SubscriberStore } from './ports.js';
 import { canTransition } from './rules.js';
 import type { EngagementCounts, Subscriber, SubscriberStatus } from './subscriber.js';
-import { bumpCounters, retryOnConflict } from './writes.js';
+import { retryOnConflict } from './writes.js';
 
 export const mailEventTypes = [
   'Send',
@@ -31,6 +31,11 @@ export const publishedMailEventTypes = PUBLISHED_MAIL_EVENT_TYPES satisfies read
 /** One SES event, parsed; nothing AWS-specific remains. */
 export interface MailEvent {
   readonly type: MailEventType;
+  /**
+   * Unique id of this event (EventBridge's event id; a redelivery carries the same one).
+   * Without it the event cannot be recognised when it comes again, and counts each time.
+   */
+  readonly eventId?: string;
   readonly messageId: string;
   /** Addresses concerned: bounced or complaining recipients, else the destination. Never logged. */
   readonly recipients: readonly string[];
@@ -68,7 +73,7 @@ const sesDetail = z.object({
  * Reads the `detail` of an SES event from EventBridge (the same record SES publishes to
  * SNS or Firehose). Returns undefined for anything that is not a mail event we know.
  */
-export function parseSesEvent(detail: unknown): MailEvent | undefined {
+export function parseSesEvent(detail: unknown, eventId?: string): MailEvent | undefined {
   const parsed = sesDetail.safeParse(detail);
   if (!parsed.success) return undefined;
   const d = parsed.data;
@@ -82,6 +87,7 @@ export function parseSesEvent(detail: unknown): MailEvent | undefined {
     undefined;
   return {
     type: d.eventType,
+    ...(eventId ? { eventId } : {}),
     messageId: d.mail.messageId,
     recipients: who && who.length > 0 ? who : d.mail.destination,
     ...(emailId ? { emailId } : {}),
@@ -100,12 +106,15 @@ export function parseSesEvent(detail: unknown): MailEvent | undefined {
 export interface MailEventDeps {
   readonly store: SubscriberStore;
   readonly clock: Clock;
+  /** Key of the subscriber ids (see identity.ts). */
+  readonly pseudonymKey: string;
 }
 
 /**
  * What an event did to one recipient:
  * `bounced`, `complained`: now suppressed; `counted`: a counter moved;
  * `already-stopped`: no change, the address gets no more mail anyway;
+ * `duplicate`: this event was applied before (a redelivery), nothing counted again;
  * `unknown`: no record for that address; `ignored`: nothing to do for this event type.
  */
 export type MailEventOutcome =
@@ -113,6 +122,7 @@ export type MailEventOutcome =
   | 'complained'
   | 'counted'
   | 'already-stopped'
+  | 'duplicate'
   | 'unknown'
   | 'ignored';
 
@@ -123,18 +133,20 @@ const engagementCounter = {
   Click: COUNTER.clicked,
 } as const;
 
+/** Event ids remembered per subscriber: SQS and EventBridge redeliver within minutes, not after 50 more events. */
+export const REMEMBERED_EVENT_IDS = 50;
+
 /**
  * Applies one mail event, one outcome per recipient. A permanent bounce or a complaint
- * (except `not-spam` feedback) suppresses the address for good, also after an
- * unsubscribe, and removes any due email and claim at once. Transient bounces are only
- * counted: SES already retried, and a full mailbox today is no reason to stop the course.
- * Delivery, Open and Click are counted per email; EventBridge delivers at least once, so
- * these may run slightly high. A Reject counts as a failed send.
+ * (except `not-spam` feedback) suppresses the address for good and removes any due email
+ * and claim. Transient bounces are only counted (SES already retried). Delivery, Open and
+ * Click are counted per email; a Reject counts as a failed send. Each event counts once:
+ * see {@link applyOnce}. A store error is thrown, so the caller retries the event.
  */
 export async function recordMailEvent(deps: MailEventDeps, event: MailEvent): Promise<MailEventOutcome[]> {
   const outcomes: MailEventOutcome[] = [];
   for (const address of event.recipients)
-    outcomes.push(await applyTo(deps, event, subscriberId(bare(address))));
+    outcomes.push(await applyTo(deps, event, subscriberId(bare(address), deps.pseudonymKey)));
   return outcomes;
 }
 
@@ -143,39 +155,113 @@ function bare(address: string): string {
   return /<([^<>]+)>\s*$/.exec(address)?.[1] ?? address;
 }
 
-async function applyTo(deps: MailEventDeps, event: MailEvent, id: string): Promise<MailEventOutcome> {
+/** What an event does to a record: the new record (if it changes) and the course counters. */
+interface Decision {
+  readonly outcome: MailEventOutcome;
+  readonly next?: Subscriber;
+  readonly counters?: CounterDeltas;
+}
+
+function applyTo(deps: MailEventDeps, event: MailEvent, id: string): Promise<MailEventOutcome> {
   switch (event.type) {
     case 'Bounce':
-      if (event.bounceType === 'Permanent') return suppress(deps, id, 'bounced', COUNTER.bounced);
-      await bumpCounters(deps.store, { [COUNTER.transientBounces]: 1 });
-      return 'counted';
+      if (event.bounceType === 'Permanent') return applyOnce(deps, event, id, suppress(deps, 'bounced'));
+      return applyOnce(deps, event, id, countOnly({ [COUNTER.transientBounces]: 1 }));
     case 'Complaint':
-      if (event.complaintFeedbackType === 'not-spam') return 'ignored';
-      return suppress(deps, id, 'complained', COUNTER.complained);
+      if (event.complaintFeedbackType === 'not-spam') return Promise.resolve('ignored');
+      return applyOnce(deps, event, id, suppress(deps, 'complained'));
     case 'Delivery':
     case 'Open':
-    case 'Click':
-      return countEngagement(deps, event.type, event.emailId, id);
+    case 'Click': {
+      const emailId = event.emailId;
+      if (!emailId) return Promise.resolve('ignored');
+      return applyOnce(deps, event, id, engagement(event.type, emailId));
+    }
     case 'Reject':
-      if (!event.emailId) return 'ignored';
-      await bumpCounters(deps.store, { [COUNTER.sendFailed(event.emailId)]: 1 });
-      return 'counted';
+      if (!event.emailId) return Promise.resolve('ignored');
+      return applyOnce(deps, event, id, countOnly({ [COUNTER.sendFailed(event.emailId)]: 1 }));
     default:
-      return 'ignored';
+      return Promise.resolve('ignored');
   }
 }
 
-async function suppress(
+/**
+ * Decides and writes in one conditional write on the subscriber's version, which also
+ * remembers the event id, then bumps the course counters. A redelivered event finds its
+ * id and changes nothing. Should the bump fail, the counters it owes are noted on the
+ * record and the error thrown, so the queue delivers the event again; that delivery takes
+ * the debt off the record (a conditional write: only one copy wins) and bumps it.
+ * Remaining window: the function stops between the record's write and the bump, or the
+ * note itself cannot be written: the course totals then miss that event (never count it
+ * twice, unless a bump reported as failed had landed). Addresses with no record (or an
+ * erased one) are counted course-wide without this memory.
+ */
+async function applyOnce(
   deps: MailEventDeps,
+  event: MailEvent,
   id: string,
-  status: Extract<SubscriberStatus, 'bounced' | 'complained'>,
-  counter: string,
+  decide: (current: Subscriber | undefined) => Decision,
 ): Promise<MailEventOutcome> {
-  const result = await retryOnConflict(async () => {
+  const key = event.eventId;
+  const { outcome, counters, remembered } = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
-    if (!current) return 'unknown' as const;
+    if (key && current?.mailEventIds?.includes(key)) {
+      const owed = current.owedCounters?.[key];
+      if (!owed) return { outcome: 'duplicate' as const, counters: {}, remembered: false };
+      await deps.store.put(withDebt(current, key, undefined), current.version);
+      return { outcome: 'duplicate' as const, counters: owed, remembered: true };
+    }
+    const decision = decide(current);
+    const counters = decision.counters ?? {};
+    if (!current?.email || !key || (!decision.next && Object.keys(counters).length === 0)) {
+      if (decision.next && current) await deps.store.put(decision.next, current.version);
+      return { outcome: decision.outcome, counters, remembered: false };
+    }
+    const next: Subscriber = {
+      ...(decision.next ?? current),
+      mailEventIds: [...(current.mailEventIds ?? []), key].slice(-REMEMBERED_EVENT_IDS),
+      version: current.version + 1,
+    };
+    await deps.store.put(next, current.version);
+    return { outcome: decision.outcome, counters, remembered: true };
+  });
+  if (Object.keys(counters).length === 0) return outcome;
+  try {
+    await deps.store.increment(counters);
+  } catch (error) {
+    if (remembered && key) await noteDebt(deps.store, id, key, counters).catch(() => undefined);
+    throw error;
+  }
+  return outcome;
+}
+
+/** The record with the debt of event `key` set (or, with undefined, paid), version bumped. */
+function withDebt(record: Subscriber, key: string, counters: CounterDeltas | undefined): Subscriber {
+  const { owedCounters, ...rest } = record;
+  const { [key]: _old, ...others } = owedCounters ?? {};
+  const debts = counters ? { ...others, [key]: counters } : others;
+  return { ...rest, ...(Object.keys(debts).length > 0 ? { owedCounters: debts } : {}), version: record.version + 1 };
+}
+
+async function noteDebt(store: SubscriberStore, id: string, key: string, counters: CounterDeltas): Promise<void> {
+  await retryOnConflict(async () => {
+    const current = await store.get(id);
+    if (current) await store.put(withDebt(current, key, counters), current.version);
+  });
+}
+
+function countOnly(counters: CounterDeltas): (current: Subscriber | undefined) => Decision {
+  return () => ({ outcome: 'counted', counters });
+}
+
+function suppress(
+  deps: MailEventDeps,
+  status: Extract<SubscriberStatus, 'bounced' | 'complained'>,
+): (current: Subscriber | undefined) => Decision {
+  return (current) => {
+    if (!current) return { outcome: 'unknown' };
     if (current.status === status || !canTransition(current.status, status))
-      return 'already-stopped' as const;
+      return { outcome: 'already-stopped' };
     const { nextSendAt: _s, nextIndex: _i, claim: _c, ...rest } = current;
     const next: Subscriber = {
       ...rest,
@@ -183,35 +269,30 @@ async function suppress(
       suppressedAt: deps.clock.now().toISOString(),
       version: current.version + 1,
     };
-    await deps.store.put(next, current.version);
-    return status;
-  });
-  if (result === status) await bumpCounters(deps.store, { [counter]: 1 });
-  return result;
+    return {
+      outcome: status,
+      next,
+      counters: { [status === 'bounced' ? COUNTER.bounced : COUNTER.complained]: 1 },
+    };
+  };
 }
 
-async function countEngagement(
-  deps: MailEventDeps,
+function engagement(
   type: keyof typeof engagementField,
-  emailId: string | undefined,
-  id: string,
-): Promise<MailEventOutcome> {
-  if (!emailId) return 'ignored';
+  emailId: string,
+): (current: Subscriber | undefined) => Decision {
+  // The course total counts even when the record is gone: the email was still delivered.
+  const counters = { [engagementCounter[type](emailId)]: 1 };
   const field = engagementField[type];
-  const result = await retryOnConflict(async () => {
-    const current = await deps.store.get(id);
+  return (current) => {
     // An erased record (no address left) keeps nothing new.
-    if (!current?.email) return 'unknown' as const;
+    if (!current?.email) return { outcome: 'unknown', counters };
     const counts: EngagementCounts = current.engagement?.[emailId] ?? {};
     const next: Subscriber = {
       ...current,
       engagement: { ...current.engagement, [emailId]: { ...counts, [field]: (counts[field] ?? 0) + 1 } },
       version: current.version + 1,
     };
-    await deps.store.put(next, current.version);
-    return 'counted' as const;
-  });
-  // The course total counts even when the record is gone: the email was still delivered.
-  await bumpCounters(deps.store, { [engagementCounter[type](emailId)]: 1 });
-  return result;
+    return { outcome: 'counted', next, counters };
+  };
 }

@@ -1,24 +1,38 @@
 /**
- * The mail-events function's per-event logic: an SES event from EventBridge in, the
- * subscriber's status and the counters updated.
+ * The mail-events function's per-batch logic: SQS records, each an SES event as
+ * EventBridge put it on the queue, in; partial batch failures out. After the batch, the
+ * reputation guard looks at the course's rates if anything bounced or complained.
  */
-
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRIC } from '../contract.js';
 import { Tally } from '../core/counters.js';
+import { checkGuard } from '../core/guard.js';
+import { currentPseudonymKey, type PseudonymKeySource } from '../core/identity.js';
 import {
   type MailEventDeps,
   type MailEventOutcome,
   parseSesEvent,
   recordMailEvent,
 } from '../core/mail-events.js';
-import { type Logger, type MetricsSink, silentLogger } from '../core/ports.js';
+import {
+  type GuardStore,
+  type Logger,
+  type MetricsSink,
+  type SubscriberStore,
+  silentLogger,
+} from '../core/ports.js';
+import { safeError } from '../core/redact.js';
 
-export interface MailEventsHandlerDeps extends MailEventDeps {
+export interface MailEventsHandlerDeps extends Omit<MailEventDeps, 'pseudonymKey' | 'store'> {
+  readonly store: SubscriberStore & GuardStore;
+  /** Fixed, or read from its secret on demand (once per warm function). */
+  readonly pseudonymKey: PseudonymKeySource;
   readonly log?: Logger;
   readonly metrics?: MetricsSink;
 }
 
-/** The parts of an EventBridge event this handler reads. */
+/** The parts of an EventBridge event this handler reads (the body of each SQS record). */
 export interface SesEventBridgeEvent {
   readonly id?: string;
   readonly 'detail-type'?: string;
@@ -32,41 +46,98 @@ const engagementMetric = {
 } as const;
 
 /**
- * Builds the EventBridge handler. Events it does not understand are logged and
- * acknowledged (retrying cannot help); store errors are thrown so EventBridge's retry
- * policy delivers the event again, which is safe because suppression is idempotent.
+ * Builds the SQS handler. A record that is not an SES event we know is logged and
+ * acknowledged (retrying cannot help); a store error or a conflict that outlasted the
+ * core's retries fails that record alone, so SQS delivers it again (and after five
+ * receives moves it to the dead-letter queue). The core counts a redelivered event once.
  */
 export function createMailEventsHandler(
   deps: MailEventsHandlerDeps,
-): (event: SesEventBridgeEvent) => Promise<MailEventOutcome[]> {
+): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const log = deps.log ?? silentLogger;
-  return async (event) => {
-    const mailEvent = parseSesEvent(event.detail);
-    if (!mailEvent) {
-      log.warn('not an SES mail event we know; ignored', { detailType: event['detail-type'], id: event.id });
-      return [];
-    }
-    const outcomes = await recordMailEvent(deps, mailEvent);
+  return async (batch, context) => {
+    const pseudonymKey = await currentPseudonymKey(deps.pseudonymKey);
+    const core: MailEventDeps = { store: deps.store, clock: deps.clock, pseudonymKey };
     const tally = new Tally();
-    for (const outcome of outcomes) {
-      if (outcome === 'bounced') tally.add(METRIC.bounced);
-      if (outcome === 'complained') tally.add(METRIC.complained);
-      if (outcome === 'bounced' || outcome === 'complained') tally.add(METRIC.suppressed);
-      if (outcome !== 'counted') continue;
-      if (mailEvent.type === 'Bounce') tally.add(METRIC.transientBounces);
-      if (mailEvent.type in engagementMetric) {
-        tally.add(engagementMetric[mailEvent.type as keyof typeof engagementMetric], mailEvent.emailId);
+    let suppressed = false;
+
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const event = parseBody(record);
+      const mailEvent = event && parseSesEvent(event.detail, event.id);
+      if (!event || !mailEvent) {
+        log.warn('not an SES mail event we know; ignored', {
+          detailType: event?.['detail-type'],
+          id: event?.id,
+          messageId: record.messageId,
+        });
+        return;
       }
+      let outcomes: MailEventOutcome[];
+      try {
+        outcomes = await recordMailEvent(core, mailEvent);
+      } catch (error) {
+        log.warn('mail event not recorded; it goes back to the queue', {
+          type: mailEvent.type,
+          id: event.id,
+          error: safeError(error),
+        });
+        throw error;
+      }
+      for (const outcome of outcomes) {
+        if (outcome === 'bounced') tally.add(METRIC.bounced);
+        if (outcome === 'complained') tally.add(METRIC.complained);
+        if (outcome === 'bounced' || outcome === 'complained') {
+          tally.add(METRIC.suppressed);
+          suppressed = true;
+        }
+        if (outcome !== 'counted') continue;
+        if (mailEvent.type === 'Bounce') tally.add(METRIC.transientBounces);
+        if (mailEvent.type in engagementMetric) {
+          tally.add(engagementMetric[mailEvent.type as keyof typeof engagementMetric], mailEvent.emailId);
+        }
+      }
+      // Ids and outcomes only: the recipients' addresses stay out of the log.
+      log.info('mail event recorded', {
+        type: mailEvent.type,
+        id: event.id,
+        emailId: mailEvent.emailId,
+        messageId: mailEvent.messageId,
+        ...(mailEvent.bounceType ? { bounceType: mailEvent.bounceType } : {}),
+        outcomes,
+      });
+    };
+
+    try {
+      return await processPartialResponse(batch, handleRecord, new BatchProcessor(EventType.SQS), {
+        ...(context ? { context } : {}),
+        processInParallel: false,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      if (suppressed) await guard(deps, tally, log);
+      deps.metrics?.publish(tally.counts());
     }
-    deps.metrics?.publish(tally.counts());
-    // Ids and outcomes only: the recipients' addresses stay out of the log.
-    log.info('mail event recorded', {
-      type: mailEvent.type,
-      emailId: mailEvent.emailId,
-      messageId: mailEvent.messageId,
-      ...(mailEvent.bounceType ? { bounceType: mailEvent.bounceType } : {}),
-      outcomes,
-    });
-    return outcomes;
   };
+}
+
+/** Pauses lesson sending when the rates crossed a limit; a failure here waits for the next bounce. */
+async function guard(deps: MailEventsHandlerDeps, tally: Tally, log: Logger): Promise<void> {
+  try {
+    const reason = await checkGuard({ store: deps.store, clock: deps.clock });
+    if (!reason) return;
+    tally.add(METRIC.guardPaused);
+    log.error('lesson sending paused by the reputation guard; see `course status`', { reason });
+  } catch (error) {
+    log.warn('reputation guard not checked', { error: safeError(error) });
+  }
+}
+
+function parseBody(record: SQSRecord): SesEventBridgeEvent | undefined {
+  try {
+    const body: unknown = JSON.parse(record.body);
+    if (typeof body !== 'object' || body === null || !('detail' in body)) return undefined;
+    return body as SesEventBridgeEvent;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,6 +5,7 @@
  * lifecycle, and maps the result or a domain error to a response. No GET changes anything.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { currentPseudonymKey, type PseudonymKeySource } from '../core/identity.js';
 import type { LifecycleDeps } from '../core/lifecycle.js';
 import { MailerPausedError, MailerRetryableError, silentLogger } from '../core/ports.js';
 import { describeError } from '../core/redact.js';
@@ -18,10 +19,12 @@ import { corsHeaders, postSubscribe, preflight } from './signup-route.js';
  * What the API needs: the lifecycle's ports, with the link tokens fixed or read on demand,
  * plus a logger, a metrics sink and the sign-up timing floor (see ApiOptions).
  */
-export type ApiDeps = Omit<LifecycleDeps, 'tokens'> &
+export type ApiDeps = Omit<LifecycleDeps, 'tokens' | 'pseudonymKey'> &
   ApiOptions & {
     /** Resolved once per request, so a rotated key set is used without rebuilding the API. */
     tokens: TokenSource;
+    /** The subscriber ids' key, fixed or read from its secret (it never rotates). */
+    pseudonymKey: PseudonymKeySource;
   };
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -68,7 +71,8 @@ export function createApi(deps: ApiDeps): ApiHandler {
     }
     try {
       const tokens = await currentTokens(deps.tokens);
-      const response = await route(req, { ...deps, settings: req.page.settings, tokens, log });
+      const pseudonymKey = await currentPseudonymKey(deps.pseudonymKey);
+      const response = await route(req, { ...deps, settings: req.page.settings, tokens, pseudonymKey, log });
       return head ? { ...response, body: '' } : response;
     } catch (error) {
       log.error('Request failed', { path: req.path, error: describeError(error) });

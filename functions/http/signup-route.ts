@@ -4,7 +4,7 @@
  */
 import type { $ZodError } from 'zod/v4/core';
 import { COUNTER } from '../contract.js';
-import { normaliseEmail, subscriberId } from '../core/identity.js';
+import { subscriberId } from '../core/identity.js';
 import { type SignupInput, subscribe } from '../core/lifecycle.js';
 import {
   ConflictError,
@@ -110,7 +110,7 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
     ...(fields.timeZone ? { timeZone: fields.timeZone } : {}),
     consent: { ip: req.sourceIp, userAgent: req.userAgent, formUrl: formUrlOf(req, fields.source) },
   };
-  const id = subscriberId(normaliseEmail(fields.email));
+  const id = subscriberId(fields.email, deps.pseudonymKey);
   try {
     const outcome = await subscribe(deps, input);
     deps.log.info('Sign-up', { subscriberId: id, outcome });

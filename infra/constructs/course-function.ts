@@ -151,6 +151,13 @@ export class CourseFunction extends Construct {
     return this;
   }
 
+  /** The subscriber ids' key secret, read only. */
+  bindPseudonymSecret(secret: secretsmanager.ISecret): this {
+    this.bindValues({ [ENV.pseudonymSecretId]: secret.secretArn });
+    secret.grantRead(this.fn);
+    return this;
+  }
+
   /** Sending course email through the configuration set. */
   bindSending(sending: MailSending): this {
     this.bindValues({ [ENV.configurationSet]: sending.configurationSetName });

@@ -1,9 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PUBLISHED_MAIL_EVENT_TYPES, type PublishedMailEventType } from '../../functions/contract.js';
 import { CourseFunction, type FunctionDefaults, type MailSending } from './course-function.js';
@@ -27,11 +30,22 @@ export const MAIL_EVENT_TYPES: readonly ses.EmailSendingEvent[] = PUBLISHED_MAIL
   (type) => sesEventOf[type],
 );
 
+/** Receives of one mail event before it goes to the dead-letter queue. */
+export const MAIL_EVENT_MAX_RECEIVES = 5;
+
+/** Seconds one batch may take: ten events, a few single-item writes each. */
+const MAIL_EVENT_FUNCTION_TIMEOUT_SECONDS = 30;
+
+/** SES events per mail-events invocation. */
+export const MAIL_EVENT_BATCH_SIZE = 10;
+
 /** Properties of {@link MailEvents}. */
 export interface MailEventsProps {
   readonly entry: string;
   readonly functionDefaults: FunctionDefaults;
   readonly table: dynamodb.ITable;
+  /** Key of the subscriber ids, to find each recipient's record. */
+  readonly pseudonymSecret: secretsmanager.ISecret;
   /** The From address; its identity (domain or address) is what the send policy allows. */
   readonly senderAddress: string;
   /** Domain to create an SES identity for, with Easy DKIM. @default - verified outside the stack */
@@ -44,14 +58,22 @@ export interface MailEventsProps {
 
 /**
  * SES side of the course: the configuration set every email goes through, its event
- * destination (the default EventBridge bus), the rule that hands those events to the
- * mail-events function, and, when configured, the sending domain's identity.
+ * destination (the default EventBridge bus), a rule that puts those events on a queue,
+ * the mail-events function reading it in batches, and, when configured, the sending
+ * domain's identity. The queue is there because EventBridge invokes a Lambda
+ * asynchronously: after two failed retries the event would be gone. From SQS a failed
+ * record comes again, and after five receives waits in a dead-letter queue (alarmed).
  */
 export class MailEvents extends Construct implements MailSending {
   readonly configurationSet: ses.ConfigurationSet;
   readonly identity?: ses.EmailIdentity;
   readonly handler: CourseFunction;
   readonly rule: events.Rule;
+  readonly queue: sqs.Queue;
+  /** Events the function failed on five times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Events EventBridge could not put on the queue (e.g. the queue policy was wrong). */
+  readonly ruleDeadLetterQueue: sqs.Queue;
   /** ARNs `ses:SendEmail` is allowed on. */
   readonly sendingResourceArns: string[];
 
@@ -80,6 +102,8 @@ export class MailEvents extends Construct implements MailSending {
           ? { mailFromDomain: `${props.mailFromSubdomain}.${props.identityDomain}` }
           : {}),
       });
+      // Deleting the stack must not unverify a domain other courses of the clinic send from.
+      this.identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
 
     const stack = Stack.of(this);
@@ -102,12 +126,38 @@ export class MailEvents extends Construct implements MailSending {
       }),
     ];
 
+    // Retention: longer than any outage worth waiting out; the DLQs keep events for the
+    // owner to look at (or redrive) for the full 14 days SQS allows.
+    const encrypted = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      ...encrypted,
+      retentionPeriod: Duration.days(14),
+    });
+    this.ruleDeadLetterQueue = new sqs.Queue(this, 'UndeliveredEvents', {
+      ...encrypted,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.ruleDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'It is itself a dead-letter queue: the rule target\'s, for events EventBridge could not deliver.',
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...encrypted,
+      retentionPeriod: Duration.days(4),
+      // Six times the function's timeout (AWS guidance for Lambda event sources).
+      visibilityTimeout: Duration.seconds(MAIL_EVENT_FUNCTION_TIMEOUT_SECONDS * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAIL_EVENT_MAX_RECEIVES },
+    });
+
     this.handler = new CourseFunction(this, 'Handler', {
+      timeout: Duration.seconds(MAIL_EVENT_FUNCTION_TIMEOUT_SECONDS),
       ...props.functionDefaults,
       entry: props.entry,
       description: 'Records SES deliveries, opens, clicks; suppresses bounces and complaints',
       serviceName: 'mail-events',
-    }).bindTable(props.table, 'records');
+    })
+      .bindTable(props.table, 'records')
+      .bindPseudonymSecret(props.pseudonymSecret);
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'SES events of the course configuration set to the mail-events function',
@@ -116,8 +166,21 @@ export class MailEvents extends Construct implements MailSending {
         // Other mail the account sends through SES is none of the course's business.
         detail: { mail: { tags: { 'ses:configuration-set': [this.configurationSet.configurationSetName] } } },
       },
-      targets: [new targets.LambdaFunction(this.handler.fn)],
+      targets: [
+        new targets.SqsQueue(this.queue, {
+          deadLetterQueue: this.ruleDeadLetterQueue,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
     });
+    this.handler.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: MAIL_EVENT_BATCH_SIZE,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+      }),
+    );
   }
 
   get configurationSetName(): string {

@@ -41,6 +41,8 @@ export interface SignupApiProps {
   readonly settings: SettingsEnvironment;
   readonly table: dynamodb.ITable;
   readonly linkSecret: secretsmanager.ISecret;
+  /** Key of the subscriber ids. */
+  readonly pseudonymSecret: secretsmanager.ISecret;
   /** Queue the confirm step puts lesson 1 on. */
   readonly queue: sqs.IQueue;
   /** The confirmation email goes out from the api function. */
@@ -80,6 +82,7 @@ export class SignupApi extends Construct {
     })
       .bindTable(props.table, 'records')
       .bindLinkSecret(props.linkSecret)
+      .bindPseudonymSecret(props.pseudonymSecret)
       .bindSendQueue(props.queue)
       .bindSending(props.sending)
       .bindValues({

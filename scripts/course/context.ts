@@ -25,6 +25,8 @@ export interface CourseContext {
   readonly target: string;
   /** Link-signing keys for confirmation links, loaded only by the commands that need them. */
   readonly linkTokens: () => Promise<LinkTokens>;
+  /** The key of the subscriber ids, to find a person by address (loaded on demand). */
+  readonly pseudonymKey: () => Promise<string>;
   /** Asks a yes/no question on the terminal; absent when nobody can answer. */
   readonly confirm?: (question: string) => Promise<boolean>;
 }

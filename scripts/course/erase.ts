@@ -20,7 +20,7 @@ export async function runErase(
   email: string,
   opts: EraseOptions = {},
 ): Promise<'deleted' | 'tombstoned' | 'declined'> {
-  const current = await exportSubscriber({ store: ctx.store }, email);
+  const current = await exportSubscriber({ store: ctx.store, pseudonymKey: await ctx.pseudonymKey() }, email);
   if (!current) throw new NotFoundError('No subscriber with that address.');
   if (!opts.yes) {
     if (!ctx.confirm) {
@@ -38,7 +38,10 @@ export async function runErase(
       return 'declined';
     }
   }
-  const result = await eraseSubscriber({ store: ctx.store, clock: ctx.clock }, email);
+  const result = await eraseSubscriber(
+    { store: ctx.store, clock: ctx.clock, pseudonymKey: await ctx.pseudonymKey() },
+    email,
+  );
   if (result === 'not-found')
     throw new CommandError('The subscriber was erased meanwhile; nothing left to do.');
   const why =

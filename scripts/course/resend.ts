@@ -25,7 +25,11 @@ export async function runResendConfirmation(
     );
   }
   const tokens = await ctx.linkTokens();
-  const result = await resendConfirmation({ ...ctx, tokens }, email, opts);
+  const result = await resendConfirmation(
+    { ...ctx, tokens, pseudonymKey: await ctx.pseudonymKey() },
+    email,
+    opts,
+  );
   switch (result.outcome) {
     case 'not-found':
       throw new NotFoundError('No subscriber with that address.');

@@ -65,7 +65,10 @@ export async function runShow(
   email: string,
   opts: { json?: boolean } = {},
 ): Promise<Subscriber> {
-  const subscriber = await exportSubscriber({ store: ctx.store }, email);
+  const subscriber = await exportSubscriber(
+    { store: ctx.store, pseudonymKey: await ctx.pseudonymKey() },
+    email,
+  );
   if (!subscriber) throw new NotFoundError('No subscriber with that address.');
   ctx.out.write(opts.json ? `${JSON.stringify(subscriber, null, 2)}\n` : formatSubscriber(subscriber));
   return subscriber;

@@ -32,6 +32,7 @@ export const STACK_OUTPUTS = {
   senderAddress: 'SenderAddress',
   configurationSet: 'ConfigurationSetName',
   linkSecret: 'LinkSecretArn',
+  pseudonymSecret: 'PseudonymSecretArn',
   apiUrl: 'ApiUrl',
 } as const;
 
@@ -63,6 +64,7 @@ export interface StackTarget extends TargetBase {
   /** The sender's queue (shown for orientation; the commands send nothing through it). */
   readonly queueUrl?: string;
   readonly linkSecretId?: string;
+  readonly pseudonymSecretId?: string;
   readonly apiUrl?: string;
 }
 
@@ -117,6 +119,7 @@ export async function stackTarget(
   if (!from) throw new TargetError(`${where} has no output "${STACK_OUTPUTS.senderAddress}".`);
   const configurationSet = outputs[STACK_OUTPUTS.configurationSet];
   const linkSecretId = outputs[STACK_OUTPUTS.linkSecret];
+  const pseudonymSecretId = outputs[STACK_OUTPUTS.pseudonymSecret];
   const apiUrl = outputs[STACK_OUTPUTS.apiUrl];
   return {
     kind: 'stack',
@@ -128,6 +131,7 @@ export async function stackTarget(
     dynamoEndpoint: `DynamoDB in ${region}`,
     sender: { from, ...(configurationSet ? { configurationSet } : {}) },
     ...(linkSecretId ? { linkSecretId } : {}),
+    ...(pseudonymSecretId ? { pseudonymSecretId } : {}),
     ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}),
   };
 }
@@ -136,6 +140,8 @@ export async function stackTarget(
 export interface StackResources {
   /** ARN of the link-signing secret. */
   readonly linkSecretId?: string;
+  /** ARN of the subscriber-id key secret. */
+  readonly pseudonymSecretId?: string;
   /** Name of the SES configuration set that publishes mail events. */
   readonly configurationSet?: string;
 }
@@ -148,7 +154,7 @@ export async function findStackResources(
   cloudFormation: CloudFormationClient,
   stackName: string,
 ): Promise<StackResources> {
-  const found: { linkSecretId?: string; configurationSet?: string } = {};
+  const found: { linkSecretId?: string; pseudonymSecretId?: string; configurationSet?: string } = {};
   let NextToken: string | undefined;
   try {
     do {
@@ -156,7 +162,12 @@ export async function findStackResources(
         new ListStackResourcesCommand({ StackName: stackName, NextToken }),
       );
       for (const r of page.StackResourceSummaries ?? []) {
-        if (r.ResourceType === 'AWS::SecretsManager::Secret') found.linkSecretId ??= r.PhysicalResourceId;
+        // Told apart by their construct ids (infra/course-stack.ts: LinkKeys, PseudonymKey).
+        if (r.ResourceType === 'AWS::SecretsManager::Secret') {
+          if (r.LogicalResourceId?.startsWith('PseudonymKey'))
+            found.pseudonymSecretId ??= r.PhysicalResourceId;
+          else found.linkSecretId ??= r.PhysicalResourceId;
+        }
         if (r.ResourceType === 'AWS::SES::ConfigurationSet') found.configurationSet ??= r.PhysicalResourceId;
       }
       NextToken = page.NextToken;

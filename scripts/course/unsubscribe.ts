@@ -9,7 +9,10 @@ export async function runUnsubscribe(
   ctx: CourseContext,
   email: string,
 ): Promise<'unsubscribed' | 'already-unsubscribed'> {
-  const result = await unsubscribeById({ store: ctx.store, clock: ctx.clock }, subscriberId(email));
+  const result = await unsubscribeById(
+    { store: ctx.store, clock: ctx.clock },
+    subscriberId(email, await ctx.pseudonymKey()),
+  );
   if (result === 'not-found') throw new NotFoundError('No subscriber with that address.');
   ctx.out.write(
     result === 'unsubscribed'

@@ -34,7 +34,11 @@ export const LOCAL_DATA_DIR = fileURLToPath(new URL('../../.local-data/', import
  * Files the CLI reads from the local stack's data folder (the local stack's DATA_FILES;
  * a test keeps the two equal). Named here so the CLI need not load the whole local stack.
  */
-export const LOCAL_DATA_FILES = { linkKeys: 'link-keys.json', clock: 'clock.json' } as const;
+export const LOCAL_DATA_FILES = {
+  linkKeys: 'link-keys.json',
+  pseudonymKey: 'pseudonym-key.txt',
+  clock: 'clock.json',
+} as const;
 
 /** The local site's default port (the local stack's `PORT`). */
 const LOCAL_SITE_PORT = 3000;
@@ -59,6 +63,7 @@ export async function createContext(opts: TargetOptions, io: WiringIo): Promise<
     const dataDir = io.localDataDir ?? LOCAL_DATA_DIR;
     return contextFor(localTarget(io.env, settings), settings, io, {
       linkTokens: () => localLinkTokens(dataDir),
+      pseudonymKey: () => localPseudonymKey(dataDir),
       clock: await localClock(dataDir),
     });
   }
@@ -77,6 +82,8 @@ export async function createContext(opts: TargetOptions, io: WiringIo): Promise<
   };
   return contextFor(target, stackSettings(target, config), io, {
     linkTokens: async () => stackLinkTokens(target, target.linkSecretId ?? (await lookUp()).linkSecretId),
+    pseudonymKey: async () =>
+      stackPseudonymKey(target, target.pseudonymSecretId ?? (await lookUp()).pseudonymSecretId),
     clock: systemClock,
     findConfigurationSet: async () => (await lookUp()).configurationSet,
   });
@@ -88,6 +95,7 @@ function contextFor(
   io: WiringIo,
   extra: {
     linkTokens: () => Promise<LinkTokens>;
+    pseudonymKey: () => Promise<string>;
     clock: Clock;
     findConfigurationSet?: () => Promise<string | undefined>;
   },
@@ -102,6 +110,7 @@ function contextFor(
     err: io.err,
     target: target.label,
     linkTokens: extra.linkTokens,
+    pseudonymKey: once(extra.pseudonymKey),
     ...(io.confirm ? { confirm: io.confirm } : {}),
   };
 }
@@ -125,6 +134,35 @@ async function localLinkTokens(dataDir: string): Promise<LinkTokens> {
     );
   }
   return new LinkTokens(await parseKeys(raw));
+}
+
+/**
+ * The local stack's subscriber-id key, kept in its data folder when started with
+ * `--data-dir .local-data`; without it the CLI cannot find anyone by address.
+ */
+async function localPseudonymKey(dataDir: string): Promise<string> {
+  let raw: string;
+  try {
+    raw = await readFile(join(dataDir, LOCAL_DATA_FILES.pseudonymKey), 'utf8');
+  } catch {
+    throw new CommandError(
+      'The local stack keeps the key of its subscriber ids in memory, so the CLI cannot find anyone by address. Start it with `npm start -- --data-dir .local-data` and try again.',
+    );
+  }
+  const { parsePseudonymKey } = await import('../../functions/adapters/pseudonym-key.js');
+  return parsePseudonymKey(raw);
+}
+
+/** Calls `load` once; a failure is not kept, so the next call tries again. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= load().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
 }
 
 /** Parses the keys' JSON as the Lambdas do (loaded on demand: it pulls in Powertools). */
@@ -174,6 +212,7 @@ export function stackSettings(target: StackTarget, config: CourseConfig): Course
     clinicName: config.clinicName,
     postalAddress: config.postalAddress,
     siteUrl: config.siteUrl,
+    ...(config.bookingUrl ? { bookingUrl: config.bookingUrl } : {}),
     publicBaseUrl: config.publicBaseUrl ?? target.apiUrl ?? '',
     fromAddress: target.sender.from,
     fromName: config.senderName,
@@ -195,4 +234,18 @@ async function stackLinkTokens(target: StackTarget, secretId: string | undefined
     throw describeAwsError(error, `Cannot read the link-signing secret of ${target.label}`);
   }
   return new LinkTokens(await parseKeys(secret));
+}
+
+async function stackPseudonymKey(target: StackTarget, secretId: string | undefined): Promise<string> {
+  if (!secretId) throw new TargetError(`${target.label} has no subscriber-id key secret.`);
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({ region: target.region });
+  let secret: string | undefined;
+  try {
+    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
+  } catch (error) {
+    throw describeAwsError(error, `Cannot read the subscriber-id key secret of ${target.label}`);
+  }
+  const { parsePseudonymKey } = await import('../../functions/adapters/pseudonym-key.js');
+  return parsePseudonymKey(secret);
 }

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { confirm, type LifecycleDeps, subscribe } from '../../functions/core/lifecycle.js';
 import type { Mailer, SubscriberStore } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
@@ -14,6 +13,7 @@ import type { Subscriber } from '../../functions/core/subscriber.js';
 import { main } from '../../scripts/course/cli.js';
 import type { CourseContext, Output } from '../../scripts/course/context.js';
 import { ManualClock } from '../support/clock.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -97,6 +97,7 @@ export async function makeHarness(
     err,
     target: 'the test table',
     linkTokens: async () => tokens,
+    pseudonymKey: async () => TEST_PSEUDONYM_KEY,
     ...(opts.confirm ? { confirm: opts.confirm } : {}),
   };
   const lifecycle: LifecycleDeps = {
@@ -106,6 +107,7 @@ export async function makeHarness(
     clock,
     tokens,
     settings: sampleSettings,
+    pseudonymKey: TEST_PSEUDONYM_KEY,
   };
   return {
     ctx,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import { unsubscribeById } from '../../functions/core/lifecycle.js';
 import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness, patch, signUp, signUpAndConfirm } from './harness.js';

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/contract.js';
-import { subscriberId } from '../../functions/core/identity.js';
+import { course } from '../../functions/core/course.js';
+import { subscriberId } from '../support/identity.js';
 import { CONFIRMATION_COOLDOWN_MS, confirm } from '../../functions/core/lifecycle.js';
 import { MailerRejectedError } from '../../functions/core/ports.js';
 import { useDynalite } from '../support/dynalite.js';
@@ -34,7 +35,7 @@ describe('course resend-confirmation', () => {
     const emails = h.mailer.to(jane);
     expect(emails).toHaveLength(2);
     const fresh = emails[1];
-    expect(fresh?.subject).toBe('Please confirm: your knee pain course');
+    expect(fresh?.subject).toBe(course.confirmation.subject);
     expect(fresh?.text).toContain('Jane');
     expect(await confirm(h.lifecycle, confirmToken(fresh?.text ?? ''))).toBe('confirmed');
     expect((await h.store.readCounters())[COUNTER.confirmationsSent]).toBe(2);

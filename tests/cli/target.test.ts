@@ -14,13 +14,13 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTable } from '../../functions/adapters/dynamo-store.js';
 import { COUNTER } from '../../functions/contract.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { main } from '../../scripts/course/cli.js';
 import { createContext, LOCAL_DATA_FILES, type WiringIo } from '../../scripts/course/wiring.js';
 import { startDynalite } from '../../scripts/dev/dynalite.js';
 import { LOCAL_TABLE_NAME } from '../../scripts/local-config.js';
 import { DATA_FILES } from '../../scripts/local-stack.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { flatSecretJson, rotatedKeys, testKeys, testTokens } from '../support/link-keys.js';
 import { Buffer } from './harness.js';
 
@@ -115,7 +115,20 @@ describe('the local stack target (default)', () => {
 
     it('reads the same file names the local stack writes', () => {
       expect(LOCAL_DATA_FILES.linkKeys).toBe(DATA_FILES.linkKeys);
+      expect(LOCAL_DATA_FILES.pseudonymKey).toBe(DATA_FILES.pseudonymKey);
       expect(LOCAL_DATA_FILES.clock).toBe(DATA_FILES.clock);
+    });
+
+    it('finds people by the ids of the key the local stack keeps in its data folder', async () => {
+      await writeFile(join(dataDir, 'pseudonym-key.txt'), `${TEST_PSEUDONYM_KEY}\n`);
+      const io = { out: new Buffer(), err: new Buffer(), env: { DYNAMODB_PORT: String(db.port) } };
+      const ctx = await createContext({}, { ...io, localDataDir: dataDir });
+      expect(await ctx.pseudonymKey()).toBe(TEST_PSEUDONYM_KEY);
+
+      const empty = await mkdtemp(join(tmpdir(), 'course-local-'));
+      const inMemory = await createContext({}, { ...io, localDataDir: empty });
+      await expect(inMemory.pseudonymKey()).rejects.toThrow('npm start -- --data-dir .local-data');
+      await rm(empty, { recursive: true, force: true });
     });
 
     it('uses the keys the local stack keeps in its data folder', async () => {
@@ -222,6 +235,7 @@ describe('a deployed stack (--stack)', () => {
     expect(ctx.settings).toMatchObject({
       clinicName: 'Riverside Massage & Bodywork',
       siteUrl: 'https://riverside-clinic.example',
+      bookingUrl: 'https://riverside-clinic.example/book',
       publicBaseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
       fromAddress: 'lessons@riverside-clinic.example',
       replyTo: 'hello@riverside-clinic.example',
@@ -241,6 +255,7 @@ describe('a deployed stack (--stack)', () => {
       secrets.restore();
     });
     const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LinkKeys-abc';
+    const pseudonymSecretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:PseudonymKey-abc';
     beforeEach(() => {
       ses.reset();
       secrets.reset();
@@ -248,12 +263,22 @@ describe('a deployed stack (--stack)', () => {
       secrets
         .on(GetSecretValueCommand, { SecretId: secretArn })
         .resolves({ SecretString: flatSecretJson(testKeys) });
+      secrets
+        .on(GetSecretValueCommand, { SecretId: pseudonymSecretArn })
+        .resolves({ SecretString: TEST_PSEUDONYM_KEY });
       cfn.on(DescribeStacksCommand).resolves(outputs());
       cfn.on(ListStackResourcesCommand, { StackName: 'knee-course' }).resolves({
         StackResourceSummaries: [
           {
             LogicalResourceId: 'LinkKeysSecret',
             PhysicalResourceId: secretArn,
+            ResourceType: 'AWS::SecretsManager::Secret',
+            LastUpdatedTimestamp: new Date(),
+            ResourceStatus: 'CREATE_COMPLETE',
+          },
+          {
+            LogicalResourceId: 'PseudonymKeySecret0123',
+            PhysicalResourceId: pseudonymSecretArn,
             ResourceType: 'AWS::SecretsManager::Secret',
             LastUpdatedTimestamp: new Date(),
             ResourceStatus: 'CREATE_COMPLETE',

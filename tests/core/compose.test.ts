@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { composeSequenceEmail } from '../../functions/core/compose.js';
-import { subscriberId } from '../../functions/core/identity.js';
+import { course } from '../../functions/core/course.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
+import { subscriberId } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 
 const settings = { ...sampleSettings, publicBaseUrl: 'https://course.clinic.example' };
@@ -29,7 +30,7 @@ describe('composeSequenceEmail', () => {
   it('addresses the lesson to the subscriber with its subject', () => {
     const email = compose();
     expect(email.to).toBe(address);
-    expect(email.subject).toBe('Lesson 2: alignment, from your hips to your shoes');
+    expect(email.subject).toBe(course.sequence[1].subject);
     expect(email.text).toContain('Ana');
   });
 
@@ -75,6 +76,23 @@ describe('composeSequenceEmail', () => {
 
   it('keeps header values on one line', () => {
     for (const value of Object.values(compose().headers)) expect(value).not.toMatch(/[\r\n]/);
+  });
+
+  it("points the booking button at the clinic's booking page", () => {
+    const booking = { ...settings, bookingUrl: 'https://book.clinic.example/knee' };
+    for (const emailId of ['lesson-5', 'complete'] as const) {
+      const email = composeSequenceEmail({ subscriber, emailId, settings: booking, tokens, now });
+      expect(email.html).toMatch(
+        /<a href="https:\/\/book\.clinic\.example\/knee"[^>]*>\s*Book an appointment/,
+      );
+      expect(email.text).toContain('Book an appointment (https://book.clinic.example/knee)');
+    }
+  });
+
+  it('sends readers to the clinic site to book when no booking page is configured', () => {
+    const { bookingUrl: _, ...noBooking } = settings;
+    const email = composeSequenceEmail({ subscriber, emailId: 'lesson-5', settings: noBooking, tokens, now });
+    expect(email.text).toContain(`Book an appointment (${settings.siteUrl})`);
   });
 
   it('refuses a record without an address', () => {

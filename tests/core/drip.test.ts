@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_SECONDS, type SendDeps, sendNext, sendOne, sweep } from '../../functions/core/drip.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { unsubscribeById } from '../../functions/core/lifecycle.js';
 import {
   type DuePage,
@@ -13,6 +12,7 @@ import {
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { ManualClock } from '../support/clock.js';
+import { subscriberId } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';

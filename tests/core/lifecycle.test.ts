@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/contract.js';
 import { course } from '../../functions/core/course.js';
 import { InvalidLinkError } from '../../functions/core/errors.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import {
   CONFIRMATION_COOLDOWN_MS,
   confirm,
@@ -19,6 +18,7 @@ import { ConflictError, MailerRetryableError } from '../../functions/core/ports.
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { ManualClock } from '../support/clock.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -58,7 +58,15 @@ describe('subscriber lifecycle', () => {
     mailer = new RecordingMailer();
     queue = new MemoryQueue();
     clock = new ManualClock('2026-05-01T10:00:00Z');
-    deps = { store, mailer, queue, clock, tokens: testTokens(), settings: sampleSettings };
+    deps = {
+      store,
+      mailer,
+      queue,
+      clock,
+      tokens: testTokens(),
+      settings: sampleSettings,
+      pseudonymKey: TEST_PSEUDONYM_KEY,
+    };
   });
 
   const record = () => store.records.get(id) as Subscriber;

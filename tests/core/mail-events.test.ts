@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
 import { subscribe } from '../../functions/core/lifecycle.js';
 import { type MailEvent, parseSesEvent, recordMailEvent } from '../../functions/core/mail-events.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';
 import { ManualClock } from '../support/clock.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -91,7 +91,9 @@ describe('recordMailEvent', () => {
   it('suppresses an address for good after a permanent bounce', async () => {
     await store.put(subscriber('active'), undefined);
 
-    expect(await recordMailEvent({ store, clock }, event('bounce-permanent'))).toEqual(['bounced']);
+    expect(
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('bounce-permanent')),
+    ).toEqual(['bounced']);
 
     const after = stored();
     expect(after.status).toBe('bounced');
@@ -104,14 +106,19 @@ describe('recordMailEvent', () => {
 
   it('suppresses an address SES already had on its suppression list', async () => {
     await store.put(subscriber('active'), undefined);
-    await recordMailEvent({ store, clock }, event('bounce-suppression-list'));
+    await recordMailEvent(
+      { store, clock, pseudonymKey: TEST_PSEUDONYM_KEY },
+      event('bounce-suppression-list'),
+    );
     expect(stored().status).toBe('bounced');
   });
 
   it('suppresses a complaining address and stops the course', async () => {
     await store.put(subscriber('active'), undefined);
 
-    expect(await recordMailEvent({ store, clock }, event('complaint'))).toEqual(['complained']);
+    expect(
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('complaint')),
+    ).toEqual(['complained']);
 
     expect(stored().status).toBe('complained');
     expect(stored().nextSendAt).toBeUndefined();
@@ -120,7 +127,7 @@ describe('recordMailEvent', () => {
 
   it('also suppresses a pending or completed address', async () => {
     await store.put(subscriber('completed'), undefined);
-    await recordMailEvent({ store, clock }, event('complaint'));
+    await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('complaint'));
     expect(stored().status).toBe('complained');
   });
 
@@ -128,14 +135,18 @@ describe('recordMailEvent', () => {
     await store.put(subscriber('active'), undefined);
     const notSpam = { ...event('complaint'), complaintFeedbackType: 'not-spam' };
 
-    expect(await recordMailEvent({ store, clock }, notSpam)).toEqual(['ignored']);
+    expect(await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, notSpam)).toEqual([
+      'ignored',
+    ]);
     expect(stored().status).toBe('active');
   });
 
   it('counts a transient bounce without suppressing', async () => {
     await store.put(subscriber('active'), undefined);
 
-    expect(await recordMailEvent({ store, clock }, event('bounce-transient'))).toEqual(['counted']);
+    expect(
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('bounce-transient')),
+    ).toEqual(['counted']);
 
     expect(stored().status).toBe('active');
     expect(store.counters.transientBounces).toBe(1);
@@ -144,8 +155,10 @@ describe('recordMailEvent', () => {
   it('is idempotent when the same bounce arrives twice', async () => {
     await store.put(subscriber('active'), undefined);
 
-    await recordMailEvent({ store, clock }, event('bounce-permanent'));
-    expect(await recordMailEvent({ store, clock }, event('bounce-permanent'))).toEqual(['already-stopped']);
+    await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('bounce-permanent'));
+    expect(
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('bounce-permanent')),
+    ).toEqual(['already-stopped']);
 
     expect(store.counters.bounced).toBe(1);
   });
@@ -156,7 +169,9 @@ describe('recordMailEvent', () => {
   ] as const)('suppresses an unsubscribed address for good after a late %s', async (name, status) => {
     await store.put(subscriber('unsubscribed', { unsubscribedAt: '2026-03-03T09:00:00.000Z' }), undefined);
 
-    expect(await recordMailEvent({ store, clock }, event(name))).toEqual([status]);
+    expect(await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event(name))).toEqual([
+      status,
+    ]);
 
     expect(stored().status).toBe(status);
     expect(stored().suppressedAt).toBe(now.toISOString());
@@ -165,10 +180,18 @@ describe('recordMailEvent', () => {
 
   it('sends nothing to a later sign-up of an address that complained after unsubscribing', async () => {
     await store.put(subscriber('unsubscribed'), undefined);
-    await recordMailEvent({ store, clock }, event('complaint'));
+    await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('complaint'));
     const mailer = new RecordingMailer();
     const tokens = testTokens();
-    const deps = { store, mailer, queue: new MemoryQueue(), clock, tokens, settings: sampleSettings };
+    const deps = {
+      store,
+      mailer,
+      queue: new MemoryQueue(),
+      clock,
+      tokens,
+      settings: sampleSettings,
+      pseudonymKey: TEST_PSEUDONYM_KEY,
+    };
 
     const outcome = await subscribe(deps, {
       email: address,
@@ -184,7 +207,7 @@ describe('recordMailEvent', () => {
     await store.put(subscriber('active'), undefined);
 
     for (const name of ['delivery', 'open', 'open', 'click'])
-      await recordMailEvent({ store, clock }, event(name));
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event(name));
 
     expect(stored().engagement).toEqual({ 'lesson-2': { delivered: 1, opened: 2, clicked: 1 } });
     expect(store.counters).toMatchObject({
@@ -207,32 +230,40 @@ describe('recordMailEvent', () => {
       return store.put(record, expected);
     };
 
-    expect(await recordMailEvent({ store: racing, clock }, event('delivery'))).toEqual(['counted']);
+    expect(
+      await recordMailEvent({ store: racing, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('delivery')),
+    ).toEqual(['counted']);
     expect(stored().engagement?.['lesson-2']?.delivered).toBe(1);
     expect(stored().firstName).toBe('Changed');
   });
 
   it('ignores events for addresses it does not know', async () => {
-    expect(await recordMailEvent({ store, clock }, event('bounce-permanent'))).toEqual(['unknown']);
+    expect(
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('bounce-permanent')),
+    ).toEqual(['unknown']);
     expect(store.records.size).toBe(0);
   });
 
   it('ignores send and delay events', async () => {
     await store.put(subscriber('active'), undefined);
-    expect(await recordMailEvent({ store, clock }, event('send'))).toEqual(['ignored']);
-    expect(await recordMailEvent({ store, clock }, event('delivery-delay'))).toEqual(['ignored']);
+    expect(await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('send'))).toEqual([
+      'ignored',
+    ]);
+    expect(
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('delivery-delay')),
+    ).toEqual(['ignored']);
     expect(stored().version).toBe(4);
   });
 
   it('counts an SES reject as a failed send of that lesson', async () => {
-    await recordMailEvent({ store, clock }, event('reject'));
+    await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, event('reject'));
     expect(store.counters['sendFailed:lesson-2']).toBe(1);
   });
 
   it('finds the subscriber from an address with a display name or other case', async () => {
     await store.put(subscriber('active'), undefined);
     const named = { ...event('bounce-permanent'), recipients: ['Reader <Reader@Example.org>'] };
-    await recordMailEvent({ store, clock }, named);
+    await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, named);
     expect(stored().status).toBe('bounced');
   });
 });

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { course } from '../../functions/core/course.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { type LocalStack, startLocalStack } from '../../scripts/local-stack.js';
 import { describeBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.js';
 
@@ -204,7 +203,7 @@ describeBrowser('the course in a browser', () => {
     await letCourseTimePass(10);
 
     expect(await idsIn(address)).toEqual(['confirm', ...LESSONS]);
-    expect((await stack.store.get(subscriberId(address)))?.status).toBe('unsubscribed');
+    expect((await stack.store.get(stack.idOf(address)))?.status).toBe('unsubscribed');
     await page.close();
   }, 120_000);
 

@@ -1,6 +1,6 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import { Pacer } from '../../functions/core/pacer.js';
 import type { Logger, MetricCount } from '../../functions/core/ports.js';
 import {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import type { MetricCount } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createMailEventsHandler } from '../../functions/handlers/mail-events.js';
@@ -8,6 +9,7 @@ import { createSweepHandler } from '../../functions/handlers/sweep.js';
 import { ManualClock } from '../support/clock.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
+import { sqsBatch } from '../support/sqs-event.js';
 
 const now = new Date('2026-03-04T09:00:00Z');
 const clock = new ManualClock(now);
@@ -67,11 +69,28 @@ describe('sweep handler', () => {
   });
 });
 
-describe('mail events handler', () => {
-  const handle = () => createMailEventsHandler({ store, clock, log, metrics });
+describe('sweep handler with the reputation guard', () => {
+  it('queues nothing while lesson sending is paused, and says so', async () => {
+    await store.writeGuard(
+      { paused: true, reason: 'bounce rate 5.00%', baseline: { sent: 0, bounced: 0, complained: 0 }, version: 1 },
+      undefined,
+    );
+    const queue = new MemoryQueue();
 
-  it('suppresses a hard-bounced subscriber from the EventBridge event', async () => {
-    expect(await handle()(fixture('bounce-permanent'))).toEqual(['bounced']);
+    const result = await createSweepHandler({ store, guard: store, queue, clock, log, metrics })({});
+
+    expect(result.paused).toBe(true);
+    expect(queue.requests).toEqual([]);
+    expect(published).toEqual([{ name: 'guardPaused', value: 1 }]);
+    expect(store.records.get(record.id)?.nextSendAt).toBe(record.nextSendAt);
+  });
+});
+
+describe('mail events handler', () => {
+  const handle = () => createMailEventsHandler({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY, log, metrics });
+
+  it('suppresses a hard-bounced subscriber from an SES event on the queue', async () => {
+    expect(await handle()(sqsBatch([fixture('bounce-permanent')]))).toEqual({ batchItemFailures: [] });
     expect(store.records.get(record.id)?.status).toBe('bounced');
     expect(published).toEqual([
       { name: 'bounced', value: 1 },
@@ -80,23 +99,54 @@ describe('mail events handler', () => {
   });
 
   it('counts a delivery per lesson', async () => {
-    await handle()(fixture('delivery'));
+    await handle()(sqsBatch([fixture('delivery')]));
     expect(published).toEqual([{ name: 'delivered', email: 'lesson-2', value: 1 }]);
   });
 
   it('counts a transient bounce', async () => {
-    await handle()(fixture('bounce-transient'));
+    await handle()(sqsBatch([fixture('bounce-transient')]));
     expect(published).toEqual([{ name: 'transientBounces', value: 1 }]);
   });
 
-  it('acknowledges an event it does not know', async () => {
-    expect(await handle()({ 'detail-type': 'Sending Status Disabled', detail: {} })).toEqual([]);
+  it('acknowledges a record it does not know', async () => {
+    const batch = sqsBatch([{ 'detail-type': 'Sending Status Disabled', detail: {} }, 'not json']);
+    expect(await handle()(batch)).toEqual({ batchItemFailures: [] });
     expect(lines.join()).toContain('ignored');
+  });
+
+  it('fails only the record whose write failed, so SQS delivers it again', async () => {
+    let failOnce = true;
+    const flaky = Object.create(store) as MemoryStore;
+    flaky.increment = async (deltas) => {
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('ProvisionedThroughputExceededException');
+      }
+      return store.increment(deltas);
+    };
+    const batch = sqsBatch([fixture('delivery'), fixture('open')]);
+    const handler = createMailEventsHandler({ store: flaky, clock, pseudonymKey: TEST_PSEUDONYM_KEY, log });
+
+    const first = await handler(batch);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
+    expect(store.counters).toEqual({ 'opened:lesson-2': 1 });
+
+    await handler({ Records: [batch.Records[0] as SQSRecord] });
+    expect(store.counters).toEqual({ 'opened:lesson-2': 1, 'delivered:lesson-2': 1 });
+    expect(store.records.get(record.id)?.engagement).toEqual({ 'lesson-2': { delivered: 1, opened: 1 } });
+  });
+
+  it('counts a redelivered event once', async () => {
+    const batch = sqsBatch([fixture('delivery'), fixture('bounce-transient'), fixture('delivery')]);
+    await handle()(batch);
+    await handle()(batch);
+    expect(store.counters).toEqual({ 'delivered:lesson-2': 1, transientBounces: 1 });
+    expect(store.records.get(record.id)?.engagement).toEqual({ 'lesson-2': { delivered: 1 } });
   });
 
   it('never logs the recipient’s address', async () => {
     for (const name of ['bounce-permanent', 'complaint', 'delivery', 'open', 'click'])
-      await handle()(fixture(name));
+      await handle()(sqsBatch([fixture(name)]));
     expect(lines.length).toBe(5);
     expect(lines.join('\n')).not.toContain('@');
   });

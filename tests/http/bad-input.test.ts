@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
 import { type TestApi, testApi } from './harness.js';

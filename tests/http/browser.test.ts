@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import { lambdaRequestListener } from '../../scripts/local-http.js';
 import { describeBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.js';
 import { testApi } from './harness.js';

@@ -13,10 +13,10 @@ import sesLocalModule from 'aws-ses-v2-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { ENV } from '../../functions/contract.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { makeDynamoClients, type RunningDynalite, startDynalite } from '../../scripts/dev/dynalite.js';
 import { formPost, httpEvent, TEST_DOMAIN } from '../support/http-event.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { flatSecretJson } from '../support/link-keys.js';
 
 const TABLE = 'subscribers-handler-test';
@@ -43,6 +43,9 @@ beforeAll(async () => {
   secrets.on(GetSecretValueCommand).resolves({
     SecretString: flatSecretJson(),
   });
+  secrets
+    .on(GetSecretValueCommand, { SecretId: 'pseudonym-key' })
+    .resolves({ SecretString: TEST_PSEUDONYM_KEY });
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
     Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })),
     Failed: [],
@@ -59,6 +62,7 @@ beforeAll(async () => {
     [ENV.tableName]: TABLE,
     [ENV.queueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send',
     [ENV.linkSecretId]: 'link-keys',
+    [ENV.pseudonymSecretId]: 'pseudonym-key',
     [ENV.fromAddress]: 'course@clinic.example',
     [ENV.fromName]: 'Riverside Massage & Bodywork',
     [ENV.clinicName]: 'Riverside Massage & Bodywork',
@@ -115,9 +119,12 @@ describe('the API Lambda handler', () => {
     ]);
   });
 
-  it('reads the link keys once for many requests', async () => {
+  it('reads the link keys and the pseudonym key once for many requests', async () => {
     await handler(httpEvent({ path: '/health' }), context);
     await handler(httpEvent({ path: '/health' }), context);
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    const reads = (id: string) =>
+      secrets.commandCalls(GetSecretValueCommand).filter((c) => c.args[0].input.SecretId === id);
+    expect(reads('link-keys')).toHaveLength(1);
+    expect(reads('pseudonym-key')).toHaveLength(1);
   });
 });

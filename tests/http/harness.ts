@@ -9,6 +9,7 @@ import { type CourseSettings, sampleSettings } from '../../functions/core/settin
 import { createApi } from '../../functions/http/api.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { ManualClock } from '../support/clock.js';
+import { TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -58,6 +59,7 @@ export function testApi<S extends SubscriberStore = MemoryStore>(options: TestAp
     queue,
     clock,
     tokens,
+    pseudonymKey: TEST_PSEUDONYM_KEY,
     settings,
     log,
     metrics: { publish: (counts) => metrics.push(...counts) },

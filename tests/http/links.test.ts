@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import { CONFIRM_LINK_TTL_MS } from '../../functions/core/tokens.js';
 import { formPost, httpEvent } from '../support/http-event.js';
 import { confirmTokenFrom, storeSnapshot, type TestApi, testApi } from './harness.js';

@@ -1,7 +1,7 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { course, lessons } from '../../functions/core/course.js';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import { signupJs } from '../../functions/http/assets.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { formPost, httpEvent, jsonPost, TEST_DOMAIN } from '../support/http-event.js';

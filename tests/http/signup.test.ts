@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { course } from '../../functions/core/course.js';
-import { subscriberId } from '../../functions/core/identity.js';
+import { subscriberId } from '../support/identity.js';
 import {
   MailerPausedError,
   MailerRejectedError,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { subscriberId } from '../../functions/core/identity.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import { type LinkKeys, LinkTokens } from '../../functions/core/tokens.js';
 import { createApi } from '../../functions/http/api.js';
 import { formPost, httpEvent } from '../support/http-event.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -24,6 +24,7 @@ function rotatingApi(keys: LinkKeys) {
     queue: new MemoryQueue(),
     clock: { now: () => new Date('2026-12-01T09:30:00.000Z') },
     settings: { ...sampleSettings, publicBaseUrl: 'https://signup.clinic.example' },
+    pseudonymKey: TEST_PSEUDONYM_KEY,
     tokens: async () => {
       source.calls += 1;
       return new LinkTokens(source.keys);

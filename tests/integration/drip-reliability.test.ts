@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { course } from '../../functions/core/course.js';
 import { sweep } from '../../functions/core/drip.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { unsubscribeById } from '../../functions/core/lifecycle.js';
 import type { Queue, SendRequest } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
@@ -19,6 +18,7 @@ import { createSenderHandler } from '../../functions/handlers/sender.js';
 import { makeDynamoClients, type RunningDynalite, startDynalite } from '../../scripts/dev/dynalite.js';
 import { ManualClock } from '../support/clock.js';
 import { FaultyMailer, seededRandom } from '../support/faulty-mailer.js';
+import { subscriberId } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 
 const SEQUENCE = course.sequence.map((e) => e.id);

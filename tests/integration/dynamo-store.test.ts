@@ -3,10 +3,10 @@ import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/l
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore, dueShardOf } from '../../functions/adapters/dynamo-store.js';
 import { TABLE } from '../../functions/contract.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { ConflictError } from '../../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 
 const db = useDynalite();
 let client: DynamoDBClient;

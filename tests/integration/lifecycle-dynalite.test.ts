@@ -3,7 +3,6 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { COUNTER } from '../../functions/contract.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import {
   confirm,
   eraseSubscriber,
@@ -16,6 +15,7 @@ import {
 import { sampleSettings } from '../../functions/core/settings.js';
 import { ManualClock } from '../support/clock.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -56,6 +56,7 @@ beforeEach(async () => {
     clock,
     tokens: testTokens(),
     settings: sampleSettings,
+    pseudonymKey: TEST_PSEUDONYM_KEY,
   };
 });
 

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { course } from '../../functions/core/course.js';
-import { subscriberId } from '../../functions/core/identity.js';
 import { DATA_FILES, type LocalStack, PortInUseError, startLocalStack } from '../../scripts/local-stack.js';
 
 const quick = { port: 0, dynamoPort: 0, inboxPort: 0, quiet: true, sweepIntervalMs: 100, retryDelayMs: 100 };
@@ -117,7 +116,7 @@ describe('the local stack', () => {
 
     expect(res.status).toBe(202);
     const status = await waitFor('the bounce to be recorded', async () => {
-      const s = (await stack.store.get(subscriberId(address)))?.status;
+      const s = (await stack.store.get(stack.idOf(address)))?.status;
       return s === 'bounced' ? s : undefined;
     });
     expect(status).toBe('bounced');
@@ -171,7 +170,7 @@ describe('the local stack with a data directory', () => {
 
     const second = await startLocalStack({ ...quick, courseDaySeconds: 3600, dataDir: dir });
     try {
-      expect((await second.store.get(subscriberId(address)))?.status).toBe('pending');
+      expect((await second.store.get(second.idOf(address)))?.status).toBe('pending');
       expect(readFileSync(join(dir, DATA_FILES.linkKeys), 'utf8')).toBe(keysBefore);
       // The site may have moved to another port; the token is what matters.
       const token = new URL(confirmUrl).searchParams.get('token') ?? '';
@@ -181,7 +180,7 @@ describe('the local stack with a data directory', () => {
         body: new URLSearchParams({ token }),
       });
       expect(res.status).toBe(200);
-      expect((await second.store.get(subscriberId(address)))?.status).toBe('active');
+      expect((await second.store.get(second.idOf(address)))?.status).toBe('active');
     } finally {
       await second.close();
     }

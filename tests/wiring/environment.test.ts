@@ -37,6 +37,7 @@ const apiEnv = {
   ...settingsEnv,
   [ENV.tableName]: 'subscribers',
   [ENV.linkSecretId]: 'keys',
+  [ENV.pseudonymSecretId]: 'pseudonym-key',
   [ENV.queueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send',
 };
 
@@ -90,6 +91,19 @@ describe('readEnvironment', () => {
     expect(readEnvironment('sender', senderEnv)[ENV.maxSendRate]).toBe(14);
   });
 
+  it('gives the api and the sender the booking page, or none so the emails use the site', () => {
+    expect(FUNCTION_ENV.api).toContain(ENV.bookingUrl);
+    expect(FUNCTION_ENV.sender).toContain(ENV.bookingUrl);
+    const booking = { [ENV.bookingUrl]: 'https://clinic.example/book' };
+    expect(settingsFrom(readEnvironment('sender', { ...senderEnv, ...booking })).bookingUrl).toBe(
+      'https://clinic.example/book',
+    );
+    expect(settingsFrom(readEnvironment('api', apiEnv))).not.toHaveProperty('bookingUrl');
+    expect(
+      errorOf(() => readEnvironment('sender', { ...senderEnv, [ENV.bookingUrl]: 'book' })).message,
+    ).toContain(ENV.bookingUrl);
+  });
+
   it('lets only the api function run without a public base URL, which it takes from each request', () => {
     expect(settingsFrom(readEnvironment('api', apiEnv)).publicBaseUrl).toBe('');
     const { [ENV.publicBaseUrl]: _url, ...withoutUrl } = senderEnv;
@@ -100,8 +114,10 @@ describe('readEnvironment', () => {
 
   it('asks the sweep and the mail-events function for nothing they do not use', () => {
     expect(FUNCTION_ENV.sweep).toEqual([ENV.tableName, ENV.dueShards, ENV.queueUrl]);
-    expect(FUNCTION_ENV.mailEvents).toEqual([ENV.tableName, ENV.dueShards]);
-    expect(() => readEnvironment('mailEvents', { [ENV.tableName]: 'subscribers' })).not.toThrow();
+    expect(FUNCTION_ENV.mailEvents).toEqual([ENV.tableName, ENV.dueShards, ENV.pseudonymSecretId]);
+    expect(() =>
+      readEnvironment('mailEvents', { [ENV.tableName]: 'subscribers', [ENV.pseudonymSecretId]: 'key' }),
+    ).not.toThrow();
   });
 });
 
@@ -111,6 +127,7 @@ describe('the four functions are wired from their environment', () => {
   it('builds the api with the secret as its token source and the sign-up floor', () => {
     const deps = wireApi({ ...aws, ...apiEnv });
     expect(typeof deps.tokens).toBe('function');
+    expect(typeof deps.pseudonymKey).toBe('function');
     expect(deps.signupMinMs).toBeGreaterThan(0);
     expect(deps.settings.clinicName).toBe('Clinic');
   });
@@ -126,7 +143,14 @@ describe('the four functions are wired from their environment', () => {
     expect(
       wireSweep({ ...aws, [ENV.tableName]: 't', [ENV.queueUrl]: apiEnv[ENV.queueUrl] }).store.dueShards,
     ).toBe(8);
-    expect(wireMailEvents({ ...aws, [ENV.tableName]: 't', [ENV.dueShards]: '4' }).store.dueShards).toBe(4);
+    const mailEvents = wireMailEvents({
+      ...aws,
+      [ENV.tableName]: 't',
+      [ENV.dueShards]: '4',
+      [ENV.pseudonymSecretId]: 'key',
+    });
+    expect(mailEvents.store.dueShards).toBe(4);
+    expect(typeof mailEvents.pseudonymKey).toBe('function');
   });
 
   it('refuses to start a function whose environment is broken', () => {
