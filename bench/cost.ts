@@ -19,6 +19,7 @@ import type { MailEventType } from '../functions/core/mail-events.js';
 import type { Mailer, MetricCount, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
 import { sampleSettings } from '../functions/core/settings.js';
 import { LinkTokens } from '../functions/core/tokens.js';
+import { DynamoSignupLimiter } from '../functions/adapters/dynamo-limits.js';
 import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createApi } from '../functions/http/api.js';
@@ -436,6 +437,10 @@ export async function runCostBench(
       clock,
       tokens,
       pseudonymKey: BENCH_PSEUDONYM_KEY,
+      // Each sign-up still makes its client and mailbox writes; the one bench client
+      // stands for many people, so its budget is the whole run.
+      limiter: new DynamoSignupLimiter(dynamo.docClient, dynamo.tableName),
+      clientBudget: { limit: n + 1, windowMs: 24 * 60 * 60 * 1000 },
       settings,
       log: apiLog,
       metrics: { publish: (counts) => apiMetrics.push([...counts]) },

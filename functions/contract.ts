@@ -32,13 +32,19 @@ export const ENV = {
   /** Most sender functions running at once (the SQS event source's maxConcurrency). */
   senderMaxConcurrency: 'SENDER_MAX_CONCURRENCY',
   dueShards: 'DUE_SHARDS',
+  /** Sign-ups one client (IPv4 address or IPv6 /64) may make per window. */
+  signupClientLimit: 'SIGNUP_CLIENT_LIMIT',
+  /** Minutes of that window. */
+  signupClientWindowMinutes: 'SIGNUP_CLIENT_WINDOW_MINUTES',
+  /** Confirmation emails one mailbox may receive per 24 hours. */
+  mailboxDailyCap: 'MAILBOX_DAILY_CAP',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** The subscriber table's shape, shared by the DynamoDB adapter and the table construct. */
 export const TABLE = {
-  /** Partition key of every item: `SUB#<subscriber id>`, `COUNTERS` or `GUARD`. */
+  /** Partition key of every item: `SUB#<subscriber id>`, `COUNTERS`, `GUARD` or a `LIMIT#...` counter. */
   partitionKey: 'pk',
   /** Sparse index of subscribers with an email due: only items that carry both keys. */
   dueIndex: {
@@ -50,7 +56,7 @@ export const TABLE = {
     /** Non-key attributes the sweep reads from the index. */
     projected: ['nextIndex'],
   },
-  /** Epoch seconds after which DynamoDB deletes the item (TTL); set only on unconfirmed sign-ups. */
+  /** Epoch seconds after which DynamoDB deletes the item (TTL): unconfirmed sign-ups, sign-up limit counters. */
   expiryAttribute: 'expiresAt',
   /** Shards of the due index. @default 8 */
   defaultDueShards: 8,

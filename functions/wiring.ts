@@ -12,6 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { SystemClock } from './adapters/clock.js';
+import { DynamoSignupLimiter } from './adapters/dynamo-limits.js';
 import { DynamoSubscriberStore } from './adapters/dynamo-store.js';
 import { loadLinkKeys } from './adapters/link-keys.js';
 import { powertoolsMetricsSink } from './adapters/powertools-metrics.js';
@@ -19,6 +20,8 @@ import { loadPseudonymKey } from './adapters/pseudonym-key.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { SqsQueue } from './adapters/sqs-queue.js';
 import { ENV, type EnvName, TABLE, ZONE_NAME } from './contract.js';
+import { mailboxPolicy } from './core/lifecycle.js';
+import { DEFAULT_CLIENT_BUDGET, MAX_MAILBOX_CAP } from './core/limits.js';
 import { Pacer, senderRate } from './core/pacer.js';
 import type { Logger, MetricsSink } from './core/ports.js';
 import type { CourseSettings } from './core/settings.js';
@@ -80,6 +83,9 @@ const variables = {
   [ENV.allowedOrigins]: z.optional(z.string()),
   [ENV.maxSendRate]: positiveNumber,
   [ENV.senderMaxConcurrency]: z.optional(wholeNumber('must be a whole number from 2 to 1000', 2, 1000)),
+  [ENV.signupClientLimit]: z.optional(wholeNumber('must be a whole number from 1 to 1000', 1, 1000)),
+  [ENV.signupClientWindowMinutes]: z.optional(wholeNumber('must be a whole number from 1 to 1440', 1, 1440)),
+  [ENV.mailboxDailyCap]: z.optional(wholeNumber('must be a whole number from 1 to 10', 1, MAX_MAILBOX_CAP)),
 } satisfies Record<EnvName, z.ZodMiniType>;
 
 const settingsVariables = [
@@ -108,6 +114,9 @@ export const FUNCTION_ENV = {
     ENV.linkSecretId,
     ENV.pseudonymSecretId,
     ENV.configurationSet,
+    ENV.signupClientLimit,
+    ENV.signupClientWindowMinutes,
+    ENV.mailboxDailyCap,
     ...settingsVariables,
   ],
   sender: [
@@ -212,6 +221,12 @@ export function sesMailer(
   });
 }
 
+/** The sign-up limits' counters, in the subscriber table. */
+export function signupLimiter(client: DynamoDBClient, tableName: string): DynamoSignupLimiter {
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return new DynamoSignupLimiter(documents, tableName);
+}
+
 /**
  * The link tokens of a Lambda, read from the secret on demand. Powertools caches the
  * secret for a few minutes, so a warm function picks up a rotated key without a restart;
@@ -263,14 +278,21 @@ type Wired<D> = D & { logger: PowertoolsLogger };
 export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
   const vars = readEnvironment('api', env);
   const settings = settingsFrom(vars);
+  const dynamo = new DynamoDBClient({});
   return {
     ...lambdaTelemetry(),
-    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    store: subscriberStore(dynamo, vars[ENV.tableName], vars[ENV.dueShards]),
     mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
     queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
     clock: new SystemClock(),
     tokens: secretTokenSource(vars[ENV.linkSecretId]),
     pseudonymKey: secretPseudonymKey(vars[ENV.pseudonymSecretId]),
+    limiter: signupLimiter(dynamo, vars[ENV.tableName]),
+    clientBudget: {
+      limit: vars[ENV.signupClientLimit] ?? DEFAULT_CLIENT_BUDGET.limit,
+      windowMs: (vars[ENV.signupClientWindowMinutes] ?? DEFAULT_CLIENT_BUDGET.windowMs / 60_000) * 60_000,
+    },
+    mailboxPolicy: mailboxPolicy(vars[ENV.mailboxDailyCap]),
     settings,
     signupMinMs: SIGNUP_MIN_MS,
   };

@@ -24,6 +24,14 @@ const webUrl = z
   })
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** A page the emails send readers to: https only, as mail clients warn on plain http links. */
+const httpsUrl = z
+  .url({
+    protocol: /^https$/,
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be an https URL'),
+  })
+  .transform((u) => u.replace(/\/+$/, ''));
+
 /** A browser origin: scheme, host and optional port, nothing else (what CORS compares). */
 const origin = z.string(required('an origin')).refine((value) => {
   try {
@@ -62,6 +70,8 @@ export const courseConfigSchema = z
       postalAddress: text(),
       /** The clinic's own website; emails link to it. */
       siteUrl: webUrl,
+      /** Where "Book an appointment" in the emails leads, e.g. the online booking page. @default siteUrl */
+      bookingUrl: httpsUrl.optional(),
       /** Origins allowed to post the sign-up form from another site (CORS), e.g. the clinic's site. @default [] */
       allowedOrigins: z.array(origin).default([]),
       /** Local hour (0-23) at which lessons go out in the subscriber's time zone. @default 8 */
@@ -88,6 +98,12 @@ export const courseConfigSchema = z
           burstLimit: intBetween(1, 5000, 'must be a whole number between 1 and 5000').default(20),
         })
         .default({ rateLimit: 10, burstLimit: 20 }),
+      /** Sign-ups one client (an IPv4 address or an IPv6 /64) may make per window; then 429. @default 10 */
+      signupsPerClient: intBetween(1, 1000, 'must be a whole number between 1 and 1000').default(10),
+      /** Minutes of the per-client sign-up window. @default 10 */
+      signupWindowMinutes: intBetween(1, 1440, 'must be a whole number between 1 and 1440').default(10),
+      /** Confirmation emails one mailbox (all its +tag and dot spellings) may receive per 24 hours. @default 3 */
+      confirmationsPerMailboxPerDay: intBetween(1, 10, 'must be a whole number between 1 and 10').default(3),
       /**
        * Domain the stack creates an SES identity for (Easy DKIM). Omit when the domain or
        * address is already verified in SES by hand.
@@ -100,8 +116,11 @@ export const courseConfigSchema = z
         .optional(),
       /** Public URL of the sign-up API when it sits behind a custom domain; links in emails use it. */
       publicBaseUrl: webUrl.optional(),
-      /** Address that receives alarm notifications (confirm the SNS subscription email once). */
-      alarmEmail: emailAddress.optional(),
+      /**
+       * Address that receives every alarm (confirm the SNS subscription email once). Required:
+       * an alarm nobody hears of is no alarm, and the reputation guard tells the owner through it.
+       */
+      alarmEmail: emailAddress,
       /**
        * While the SES account is in the sandbox, SES checks the send permission against each
        * recipient too; list the verified test recipients here. Empty once out of the sandbox.

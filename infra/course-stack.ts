@@ -99,6 +99,11 @@ export class CourseStack extends Stack {
       publicBaseUrl: config.publicBaseUrl,
       accessLogRetention: config.logRetentionDays as logs.RetentionDays,
     });
+    this.api.handler.bindValues({
+      [ENV.signupClientLimit]: String(config.signupsPerClient),
+      [ENV.signupClientWindowMinutes]: String(config.signupWindowMinutes),
+      [ENV.mailboxDailyCap]: String(config.confirmationsPerMailboxPerDay),
+    });
     // Links in lessons point at the API; only the API's own function cannot be told its URL.
     this.drip.sender.bindValues({ [ENV.publicBaseUrl]: this.api.baseUrl });
 

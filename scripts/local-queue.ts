@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Queue, SendRequest } from '../functions/core/ports.js';
+import type { SendRequest } from '../functions/core/ports.js';
 
 /** The shape of an SQS-triggered Lambda handler with partial batch responses. */
 export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
@@ -18,15 +18,17 @@ export interface DeadLetter {
   readonly receiveCount: number;
 }
 
-export interface LocalQueueOptions {
+export interface LocalQueueOptions<T = SendRequest> {
   /** Most records per batch (the SQS event source's batch size). @default 10 */
   readonly batchSize?: number;
   /** Real milliseconds a failed message stays invisible before it is delivered again. @default 2000 */
   readonly visibilityDelayMs?: number;
   /** Receives after which a failing message goes to the dead-letter list. @default 5 */
   readonly maxReceiveCount?: number;
-  /** Turns a request into the message body; must match what the sender parses. @default JSON.stringify */
-  readonly encode?: (request: SendRequest) => string;
+  /** Turns an item into the message body; must match what the handler parses. @default JSON.stringify */
+  readonly encode?: (item: T) => string;
+  /** Name in the records' eventSourceARN. @default 'knee-course-send-local' */
+  readonly name?: string;
   /** One line per notable event (dead letters, handler crashes). */
   readonly log?: (line: string) => void;
 }
@@ -40,9 +42,13 @@ interface Message {
   visibleAt: number;
 }
 
-const QUEUE_ARN = 'arn:aws:sqs:local:000000000000:knee-course-send-local';
+const QUEUE_ARN = (name: string) => `arn:aws:sqs:local:000000000000:${name}`;
 
-export class LocalQueue implements Queue {
+/**
+ * The send queue (a `Queue` of send requests) by default; the local stack also runs one
+ * of SES events in front of the mail-events handler, as SQS does on AWS.
+ */
+export class LocalQueue<T = SendRequest> {
   /** Messages given up on, oldest first (the local "DLQ"). */
   readonly deadLetters: DeadLetter[] = [];
   private readonly waiting: Message[] = [];
@@ -54,21 +60,23 @@ export class LocalQueue implements Queue {
   private readonly batchSize: number;
   private readonly visibilityDelayMs: number;
   private readonly maxReceiveCount: number;
-  private readonly encode: (request: SendRequest) => string;
+  private readonly encode: (item: T) => string;
+  private readonly arn: string;
   private readonly log: (line: string) => void;
 
   constructor(
     private readonly handler: SqsBatchHandler,
-    options: LocalQueueOptions = {},
+    options: LocalQueueOptions<T> = {},
   ) {
     this.batchSize = Math.min(Math.max(options.batchSize ?? 10, 1), 10);
     this.visibilityDelayMs = options.visibilityDelayMs ?? 2000;
     this.maxReceiveCount = options.maxReceiveCount ?? 5;
-    this.encode = options.encode ?? ((request) => JSON.stringify(request));
+    this.encode = options.encode ?? ((item) => JSON.stringify(item));
+    this.arn = QUEUE_ARN(options.name ?? 'knee-course-send-local');
     this.log = options.log ?? (() => {});
   }
 
-  async enqueue(requests: readonly SendRequest[]): Promise<void> {
+  async enqueue(requests: readonly T[]): Promise<void> {
     if (this.closed) throw new Error('The local queue is closed');
     const now = Date.now();
     for (const request of requests) {
@@ -153,7 +161,7 @@ export class LocalQueue implements Queue {
     }
     let failed: Set<string>;
     try {
-      const response = await this.handler({ Records: batch.map(toRecord) });
+      const response = await this.handler({ Records: batch.map((m) => toRecord(m, this.arn)) });
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // A thrown handler fails the whole batch, as with Lambda's SQS event source.
@@ -195,7 +203,7 @@ export class LocalQueue implements Queue {
   }
 }
 
-function toRecord(message: Message): SQSRecord {
+function toRecord(message: Message, arn: string): SQSRecord {
   return {
     messageId: message.messageId,
     receiptHandle: `${message.messageId}#${message.receiveCount}`,
@@ -209,7 +217,7 @@ function toRecord(message: Message): SQSRecord {
     messageAttributes: {},
     md5OfBody: createHash('md5').update(message.body).digest('hex'),
     eventSource: 'aws:sqs',
-    eventSourceARN: QUEUE_ARN,
+    eventSourceARN: arn,
     awsRegion: 'local',
   };
 }

@@ -21,6 +21,7 @@ import { parsePseudonymKey } from '../functions/adapters/pseudonym-key.js';
 import { emailIds } from '../functions/core/course.js';
 import { DEFAULT_LEASE_SECONDS } from '../functions/core/drip.js';
 import { subscriberId } from '../functions/core/identity.js';
+import type { ClientBudget } from '../functions/core/limits.js';
 import type { GuardStore, Logger, SubscriberStore } from '../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../functions/core/settings.js';
 import { type LinkKeys, LinkTokens } from '../functions/core/tokens.js';
@@ -28,7 +29,7 @@ import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createSweepHandler } from '../functions/handlers/sweep.js';
 import { createApi } from '../functions/http/api.js';
-import { sesMailer, subscriberStore } from '../functions/wiring.js';
+import { sesMailer, signupLimiter, subscriberStore } from '../functions/wiring.js';
 import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
 import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
 import {
@@ -88,6 +89,8 @@ export interface LocalStackOptions {
   readonly host?: string;
   /** Settings to run with; `publicBaseUrl` is always set to the local site. @default sampleSettings */
   readonly settings?: Partial<CourseSettings>;
+  /** Sign-ups one client may make per window (the benchmark lifts it). @default DEFAULT_CLIENT_BUDGET */
+  readonly clientBudget?: ClientBudget;
 }
 
 export interface LocalStack {
@@ -276,7 +279,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     closers.push(() => queue.close());
     const sweep = createSweepHandler({ store, guard: store, queue, clock, log: handlerLog });
 
-    const api = createApi({ store, mailer, queue, clock, tokens, pseudonymKey, settings, log: handlerLog });
+    const api = createApi({
+      store,
+      mailer,
+      queue,
+      clock,
+      tokens,
+      pseudonymKey,
+      // The same counters as on AWS; the client is the socket's address (local-http.ts).
+      limiter: signupLimiter(dynamoClient, LOCAL_TABLE_NAME),
+      ...(options.clientBudget ? { clientBudget: options.clientBudget } : {}),
+      settings,
+      log: handlerLog,
+    });
     const apiListener = lambdaRequestListener(api, {
       onError: (error) => log(`${stamp(clock)} API error: ${describe(error)}`),
     });

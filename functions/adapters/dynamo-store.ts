@@ -20,12 +20,21 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../contract.js';
-import { ConflictError, type CounterDeltas, type DuePage, type SubscriberStore } from '../core/ports.js';
+import type { SendingGuard } from '../core/guard.js';
+import {
+  ConflictError,
+  type CounterDeltas,
+  type DuePage,
+  type GuardStore,
+  type SubscriberStore,
+} from '../core/ports.js';
 import { unconfirmedExpiry } from '../core/retention.js';
 import type { Subscriber } from '../core/subscriber.js';
 
 const SUB_PREFIX = 'SUB#';
 const COUNTERS_PK = 'COUNTERS';
+/** The reputation guard's state (functions/core/guard.ts). */
+const GUARD_PK = 'GUARD';
 const { dueIndex } = TABLE;
 
 type Item = Record<string, unknown>;
@@ -38,7 +47,7 @@ export function dueShardOf(id: string, dueShards: number): number {
   return createHash('sha256').update(id).digest().readUInt32BE(0) % dueShards;
 }
 
-export class DynamoSubscriberStore implements SubscriberStore {
+export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -127,6 +136,25 @@ export class DynamoSubscriberStore implements SubscriberStore {
     );
     const { pk: _pk, ...counters } = Item ?? {};
     return Object.fromEntries(Object.entries(counters).map(([name, value]) => [name, Number(value)]));
+  }
+
+  async readGuard(): Promise<SendingGuard | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: GUARD_PK }, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, ...guard } = Item;
+    return guard as SendingGuard;
+  }
+
+  async writeGuard(guard: SendingGuard, expectedVersion: number | undefined): Promise<void> {
+    const condition =
+      expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
+    await this.#conditional(
+      new PutCommand({ TableName: this.tableName, Item: { ...guard, pk: GUARD_PK }, ...condition }),
+    );
   }
 
   async scan(cursor?: string): Promise<{ items: Subscriber[]; cursor?: string }> {

@@ -54,6 +54,8 @@ export interface SweepResult {
   readonly queued: number;
   /** True when the budget ran out before every shard was read to the end. */
   readonly truncated: boolean;
+  /** True when the reputation guard held lesson sending and nothing was read. */
+  readonly paused?: boolean;
 }
 
 export const DEFAULT_SWEEP_MAX_ITEMS = 5000;

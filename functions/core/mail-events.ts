@@ -240,10 +240,19 @@ function withDebt(record: Subscriber, key: string, counters: CounterDeltas | und
   const { owedCounters, ...rest } = record;
   const { [key]: _old, ...others } = owedCounters ?? {};
   const debts = counters ? { ...others, [key]: counters } : others;
-  return { ...rest, ...(Object.keys(debts).length > 0 ? { owedCounters: debts } : {}), version: record.version + 1 };
+  return {
+    ...rest,
+    ...(Object.keys(debts).length > 0 ? { owedCounters: debts } : {}),
+    version: record.version + 1,
+  };
 }
 
-async function noteDebt(store: SubscriberStore, id: string, key: string, counters: CounterDeltas): Promise<void> {
+async function noteDebt(
+  store: SubscriberStore,
+  id: string,
+  key: string,
+  counters: CounterDeltas,
+): Promise<void> {
   await retryOnConflict(async () => {
     const current = await store.get(id);
     if (current) await store.put(withDebt(current, key, counters), current.version);

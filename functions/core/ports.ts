@@ -3,6 +3,7 @@
  * `functions/adapters/` implement them for AWS; tests and `npm start` use in-memory or
  * emulator-backed ones.
  */
+import type { SendingGuard } from './guard.js';
 import type { Subscriber } from './subscriber.js';
 
 /** Thrown by a store when a conditional write loses to another writer. */
@@ -42,6 +43,13 @@ export interface SubscriberStore {
   readCounters(): Promise<Record<string, number>>;
   /** Every record, page by page (admin export and listing only; never on a hot path). */
   scan(cursor?: string): Promise<{ items: Subscriber[]; cursor?: string }>;
+}
+
+/** Where the reputation guard's state lives (one item beside the counters). */
+export interface GuardStore {
+  readGuard(): Promise<SendingGuard | undefined>;
+  /** One conditional write, as `put`: undefined = must not exist yet. ConflictError otherwise. */
+  writeGuard(guard: SendingGuard, expectedVersion: number | undefined): Promise<void>;
 }
 
 export interface OutgoingEmail {

@@ -74,6 +74,10 @@ export interface Subscriber {
   /** Emails sent, by template id. */
   readonly sent: Readonly<Record<string, SentEmail>>;
   readonly engagement?: Readonly<Record<string, EngagementCounts>>;
+  /** Ids of the latest mail events applied to this record (a redelivered one is skipped). */
+  readonly mailEventIds?: readonly string[];
+  /** Course counters an applied mail event still owes, by event id, until they are bumped. */
+  readonly owedCounters?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Optimistic-concurrency version; every write checks and bumps it. */
   readonly version: number;
 }

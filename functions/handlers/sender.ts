@@ -10,8 +10,10 @@ import { METRIC } from '../contract.js';
 import { Tally } from '../core/counters.js';
 import { course } from '../core/course.js';
 import { type SendDeps, sendNext } from '../core/drip.js';
+import { isPaused } from '../core/guard.js';
 import type { Pacer } from '../core/pacer.js';
 import {
+  type GuardStore,
   type Logger,
   MailerPausedError,
   MailerRetryableError,
@@ -26,6 +28,12 @@ import { currentTokens, type TokenSource } from '../core/tokens.js';
 export interface SenderHandlerDeps extends Omit<SendDeps, 'tokens'> {
   /** The link tokens, or how to get them (the Lambda reads its keys from a cached secret). */
   readonly tokens: TokenSource;
+  /**
+   * The reputation guard's state, read once per batch: while it holds, no lesson is sent
+   * and the subscriber stays due (the sweep queues it again after `course resume`).
+   * @default - never paused
+   */
+  readonly guard?: GuardStore;
   /** Paces sends under this instance's share of the SES rate. @default no pacing */
   readonly pacer?: Pacer;
   readonly log?: Logger;
@@ -68,6 +76,7 @@ export function createSenderHandler(
     const outcomes = new Tally();
     const emailIds = new Set<string>();
     let paused = false;
+    const guarded = deps.guard ? await isPaused(deps.guard) : false;
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       let request: SendRequest;
@@ -78,6 +87,11 @@ export function createSenderHandler(
         throw error;
       }
       emailIds.add(request.emailId);
+      if (guarded) {
+        // Acknowledged, not failed: the record is untouched and the sweep queues it again.
+        outcomes.add('held-by-guard');
+        return;
+      }
       if (paused) {
         outcomes.add('not-attempted-paused');
         throw skipPaused(tally);

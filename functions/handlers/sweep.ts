@@ -4,9 +4,12 @@
 
 import { METRIC } from '../contract.js';
 import { type SweepDeps, type SweepOptions, type SweepResult, sweep } from '../core/drip.js';
-import { type Logger, type MetricsSink, silentLogger } from '../core/ports.js';
+import { isPaused } from '../core/guard.js';
+import { type GuardStore, type Logger, type MetricsSink, silentLogger } from '../core/ports.js';
 
 export interface SweepHandlerDeps extends SweepDeps {
+  /** The reputation guard's state; while it holds, nothing is queued. @default - never paused */
+  readonly guard?: GuardStore;
   readonly options?: SweepOptions;
   readonly log?: Logger;
   readonly metrics?: MetricsSink;
@@ -20,6 +23,12 @@ export interface SweepHandlerDeps extends SweepDeps {
 export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) => Promise<SweepResult> {
   const log = deps.log ?? silentLogger;
   return async () => {
+    if (deps.guard && (await isPaused(deps.guard))) {
+      // Every due subscriber stays due; the first sweep after `course resume` queues them.
+      deps.metrics?.publish([{ name: METRIC.guardPaused, value: 1 }]);
+      log.warn('lesson sending is paused by the reputation guard; nothing queued', {});
+      return { itemsRead: 0, queued: 0, truncated: false, paused: true };
+    }
     const result = await sweep(deps, deps.options);
     deps.metrics?.publish([{ name: METRIC.queued, value: result.queued }]);
     if (result.truncated) log.warn('sweep stopped at its budget; the next run continues', { ...result });

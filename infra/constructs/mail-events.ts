@@ -139,7 +139,8 @@ export class MailEvents extends Construct implements MailSending {
     });
     Validations.of(this.ruleDeadLetterQueue).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'It is itself a dead-letter queue: the rule target\'s, for events EventBridge could not deliver.',
+      reason:
+        "It is itself a dead-letter queue: the rule target's, for events EventBridge could not deliver.",
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       ...encrypted,

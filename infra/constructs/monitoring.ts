@@ -20,16 +20,25 @@ export interface MonitoringProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
+  /** Mail events the mail-events function failed on five times. */
+  readonly mailEventsDeadLetterQueue: sqs.IQueue;
+  /** Mail events EventBridge could not put on their queue. */
+  readonly undeliveredEventsQueue: sqs.IQueue;
   readonly apiStage: apigw.IHttpStage;
-  /** Address to notify when an alarm fires. @default - alarms show in the console only */
-  readonly alarmEmail?: string;
+  /** The sweep function and how often its schedule runs it. */
+  readonly sweep: { readonly fn: lambda.IFunction; readonly every: Duration };
+  /** Address every alarm notifies (and its return to OK). */
+  readonly alarmEmail: string;
 }
 
-/** The course dashboard, and alarms for the things that need a person to look. */
+/** Oldest send request allowed to wait before someone should look: lessons are late by then. */
+export const SEND_QUEUE_MAX_AGE = Duration.minutes(15);
+
+/** The course dashboard, and alarms, each sent to the owner's address. */
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
-  readonly topic?: sns.Topic;
+  readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -37,8 +46,8 @@ export class Monitoring extends Construct {
 
     // SEARCH finds the metric whatever dimensions Powertools added (each handler's
     // `service`, and `email` for per-lesson counts), so graphs need no dimension list.
-    const search = (metricName: string) =>
-      `SEARCH('Namespace="${props.metricsNamespace}" MetricName="${metricName}"', 'Sum', ${hour.toSeconds()})`;
+    const search = (metricName: string, period: Duration = hour) =>
+      `SEARCH('Namespace="${props.metricsNamespace}" MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`;
     const expression = (text: string, label: string) =>
       new cloudwatch.MathExpression({ expression: text, label, period: hour, usingMetrics: {} });
     /** One line, all dimensions added up. */
@@ -142,26 +151,62 @@ export class Monitoring extends Construct {
       }),
     );
 
+    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' } as const;
+    const notEmpty = (queue: sqs.IQueue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
     this.addAlarm('DeadLetters', {
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
+      metric: notEmpty(props.deadLetterQueue),
       threshold: 1,
       description:
         'Sends failed five times and wait in the dead-letter queue (docs/operating.md: the dashboard and the alarms).',
     });
+    this.addAlarm('MailEventDeadLetters', {
+      metric: notEmpty(props.mailEventsDeadLetterQueue),
+      threshold: 1,
+      description:
+        'SES events (bounces, complaints, deliveries) failed five times and wait in the mail-events dead-letter queue; see the mail-events log group.',
+    });
+    this.addAlarm('UndeliveredMailEvents', {
+      metric: notEmpty(props.undeliveredEventsQueue),
+      threshold: 1,
+      description:
+        'EventBridge could not put SES events on the mail-events queue; they wait in its dead-letter queue.',
+    });
+    this.addAlarm('SendQueueAge', {
+      metric: props.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: SEND_QUEUE_MAX_AGE.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: 'A send request has waited over 15 minutes: the sender is failing, throttled or paused.',
+    });
     for (const [name, fn] of Object.entries(props.functions)) {
       this.addAlarm(`${name}Errors`, {
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        metric: fn.metricErrors(fiveMinutes),
         threshold: 1,
         description: `The ${name} function failed; see its log group.`,
       });
+      this.addAlarm(`${name}Throttles`, {
+        metric: fn.metricThrottles(fiveMinutes),
+        threshold: 1,
+        description: `The ${name} function was throttled (account concurrency); its work is delayed or retried.`,
+      });
     }
+    // Three missed runs in a row: one may be skipped by EventBridge, three means the
+    // schedule or the function is broken. No data at all (nothing ran) is breaching too.
+    const sweepWindow = Duration.minutes(Math.min(props.sweep.every.toMinutes() * 3, 24 * 60));
+    this.addAlarm('SweepNotRunning', {
+      metric: props.sweep.fn.metricInvocations({ period: sweepWindow, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      description: 'The sweep has not run for three of its intervals: no lesson is being queued.',
+    });
     // The api function turns its own failures into error pages, so its Errors metric
     // stays at zero when sign-ups break; the stage's 5xx count does not.
     this.addAlarm('ApiServerErrors', {
-      metric: props.apiStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      metric: props.apiStage.metricServerError(fiveMinutes),
       threshold: 1,
       description: 'The sign-up API answered with a server error (5xx); see the api function’s log group.',
     });
@@ -178,31 +223,43 @@ export class Monitoring extends Construct {
       description:
         'SES complaint rate over 0.05%; AWS reviews accounts at 0.1% and may pause sending at 0.5%.',
     });
+    const guardPeriod = Duration.minutes(Math.max(5, props.sweep.every.toMinutes()));
+    // Published when the guard trips and by every sweep while it holds, so the alarm
+    // stays raised until the owner resumes (a sweep interval is at most an hour).
+    this.addAlarm('LessonsPaused', {
+      metric: new cloudwatch.MathExpression({
+        expression: `SUM(${search(METRIC.guardPaused, guardPeriod)})`,
+        label: 'guard paused',
+        period: guardPeriod,
+        usingMetrics: {},
+      }),
+      threshold: 1,
+      description:
+        'The reputation guard paused lesson sending (bounce or complaint rate too high). Run `npm run course -- status`, fix the cause, then `npm run course -- resume` (docs/operating.md).',
+    });
 
-    if (props.alarmEmail) {
-      this.topic = new sns.Topic(this, 'AlarmTopic', {
-        displayName: 'Email course alarms',
-        enforceSSL: true,
-      });
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-      // enforceSSL writes a topic policy, which replaces SNS's default one that let the
-      // account's alarms publish; without this statement every notification is refused.
-      this.topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['sns:Publish'],
-          resources: [this.topic.topicArn],
-          conditions: {
-            ArnLike: { 'aws:SourceArn': this.alarms.map((alarm) => alarm.alarmArn) },
-            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          },
-        }),
-      );
-      const action = new actions.SnsAction(this.topic);
-      for (const alarm of this.alarms) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Email course alarms',
+      enforceSSL: true,
+    });
+    this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    // enforceSSL writes a topic policy, which replaces SNS's default one that let the
+    // account's alarms publish; without this statement every notification is refused.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.alarms.map((alarm) => alarm.alarmArn) },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    const action = new actions.SnsAction(this.topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
     }
   }
 
@@ -215,14 +272,14 @@ export class Monitoring extends Construct {
     id: string,
     props: { metric: cloudwatch.IMetric } & Pick<
       cloudwatch.CreateAlarmOptions,
-      'threshold' | 'comparisonOperator'
+      'threshold' | 'comparisonOperator' | 'treatMissingData'
     > & { description: string },
   ): void {
     this.alarms.push(
       new cloudwatch.Alarm(this, id, {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: props.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
         metric: props.metric,
         threshold: props.threshold,
         alarmDescription: props.description,

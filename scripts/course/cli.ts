@@ -84,6 +84,34 @@ const commands: readonly CommandSpec[] = [
     prepare: (_args, v) => withContext((ctx) => runStats(ctx, { json: v.json === true })),
   },
   {
+    name: 'status',
+    summary: 'whether lessons are going out, or why the reputation guard paused them',
+    args: [],
+    options: { json },
+    examples: ['npm run course -- status', 'npm run course -- status --stack KneePainCourse'],
+    details:
+      'Shows the bounce and complaint rates since the last resume against the limits at which lesson sending pauses by itself (4% and 0.08%, from 500 emails on). Sign-ups keep working while lessons are paused.',
+    prepare: (_args, v) =>
+      withContext(async (ctx) => {
+        const { runStatus } = await import('./guard.js');
+        return runStatus(ctx, { json: v.json === true });
+      }),
+  },
+  {
+    name: 'resume',
+    summary: 'restart lesson sending after the reputation guard paused it',
+    args: [],
+    options: {},
+    examples: ['npm run course -- resume --stack KneePainCourse'],
+    details:
+      'Run `status` first and fix the cause. The rates then count from now, and the next sweep sends every lesson that waited, each once.',
+    prepare: () =>
+      withContext(async (ctx) => {
+        const { runResume } = await import('./guard.js');
+        return runResume(ctx);
+      }),
+  },
+  {
     name: 'list',
     summary: 'the most recent subscribers, one line each',
     args: [],

@@ -2,7 +2,7 @@
  * What every command runs against. The CLI entry builds one from the target (local
  * stack or a deployed one); tests build one around dynalite and a recording mailer.
  */
-import type { Clock, Mailer, SubscriberStore } from '../../functions/core/ports.js';
+import type { Clock, GuardStore, Mailer, SubscriberStore } from '../../functions/core/ports.js';
 import type { CourseSettings } from '../../functions/core/settings.js';
 import type { LinkTokens } from '../../functions/core/tokens.js';
 
@@ -15,7 +15,8 @@ export interface Output {
 }
 
 export interface CourseContext {
-  readonly store: SubscriberStore;
+  /** The table: subscribers, counters and the reputation guard's state. */
+  readonly store: SubscriberStore & GuardStore;
   readonly mailer: Mailer;
   readonly settings: CourseSettings;
   readonly clock: Clock;

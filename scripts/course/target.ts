@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import type { Mailer, SubscriberStore } from '../../functions/core/ports.js';
+import type { GuardStore, Mailer, SubscriberStore } from '../../functions/core/ports.js';
 import type { CourseSettings } from '../../functions/core/settings.js';
 import { sesMailer, subscriberStore } from '../../functions/wiring.js';
 import {
@@ -254,7 +254,10 @@ function errorCode(error: unknown): string {
  * Wraps a store so any failure to reach DynamoDB, or a missing table, becomes one
  * TargetError naming the endpoint and the target, and how to fix it.
  */
-export function guardStore(store: SubscriberStore, target: Target): SubscriberStore {
+export function guardStore(
+  store: SubscriberStore & GuardStore,
+  target: Target,
+): SubscriberStore & GuardStore {
   const hint =
     target.kind === 'local'
       ? ' Is the local stack running? Start it with `npm start` (or pass --stack NAME for a deployed course).'
@@ -299,6 +302,8 @@ export function guardStore(store: SubscriberStore, target: Target): SubscriberSt
     increment: (deltas) => guarded(() => store.increment(deltas)),
     readCounters: () => guarded(() => store.readCounters()),
     scan: (cursor) => guarded(() => store.scan(cursor)),
+    readGuard: () => guarded(() => store.readGuard()),
+    writeGuard: (g, v) => guarded(() => store.writeGuard(g, v)),
   };
 }
 
@@ -325,7 +330,7 @@ export function targetAdapters(
   settings: CourseSettings,
   /** Looks up the SES configuration set when the target does not name it (first send only). */
   findConfigurationSet?: () => Promise<string | undefined>,
-): { store: SubscriberStore; mailer: Mailer } {
+): { store: SubscriberStore & GuardStore; mailer: Mailer } {
   const local = target.kind === 'local';
   const clientConfig = local
     ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 }

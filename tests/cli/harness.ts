@@ -7,7 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { confirm, type LifecycleDeps, subscribe } from '../../functions/core/lifecycle.js';
-import type { Mailer, SubscriberStore } from '../../functions/core/ports.js';
+import type { GuardStore, Mailer, SubscriberStore } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { main } from '../../scripts/course/cli.js';
@@ -29,7 +29,7 @@ export class Buffer implements Output {
 }
 
 /** Counts every call to the store, to prove what a command reads. */
-export function countingStore(store: SubscriberStore): SubscriberStore & { calls: Record<string, number> } {
+export function countingStore<S extends SubscriberStore>(store: S): S & { calls: Record<string, number> } {
   const calls: Record<string, number> = {};
   return new Proxy(store, {
     get(target, name, receiver) {
@@ -41,7 +41,7 @@ export function countingStore(store: SubscriberStore): SubscriberStore & { calls
         return value.apply(target, args);
       };
     },
-  }) as SubscriberStore & { calls: Record<string, number> };
+  }) as S & { calls: Record<string, number> };
 }
 
 /** Records the name of every DynamoDB API call a client makes (GetItem, Scan...). */
@@ -59,7 +59,7 @@ export function recordCommands(client: DynamoDBClient): string[] {
 
 export interface Harness {
   readonly ctx: CourseContext;
-  readonly store: SubscriberStore & { calls: Record<string, number> };
+  readonly store: SubscriberStore & GuardStore & { calls: Record<string, number> };
   readonly mailer: RecordingMailer;
   readonly clock: ManualClock;
   readonly out: Buffer;

@@ -1,6 +1,5 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../support/identity.js';
 import { Pacer } from '../../functions/core/pacer.js';
 import type { Logger, MetricCount } from '../../functions/core/ports.js';
 import {
@@ -15,6 +14,7 @@ import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createSenderHandler } from '../../functions/handlers/sender.js';
 import { ManualClock } from '../support/clock.js';
+import { subscriberId } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -138,6 +138,37 @@ describe('sender handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(0), addressOf(1), addressOf(2)]);
     expect(published).toEqual([{ name: 'sent', email: 'lesson-1', value: 3 }]);
+  });
+
+  it('sends no lesson while the reputation guard holds, and leaves every subscriber due', async () => {
+    await store.writeGuard(
+      {
+        paused: true,
+        reason: 'bounce rate 4.20%',
+        baseline: { sent: 0, bounced: 0, complained: 0 },
+        version: 1,
+      },
+      undefined,
+    );
+    const before = await store.get(idOf(0));
+
+    const response = await handler({ guard: store })(sqsEvent([0, 1, 2].map(lesson1)));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(mailer.sent).toEqual([]);
+    expect(await store.get(idOf(0))).toEqual(before);
+    expect(log.at('info').at(-1)?.attributes.outcomes).toEqual({ 'held-by-guard': 3 });
+  });
+
+  it('sends as usual once the guard is resumed', async () => {
+    await store.writeGuard(
+      { paused: false, baseline: { sent: 0, bounced: 0, complained: 0 }, version: 2 },
+      undefined,
+    );
+
+    await handler({ guard: store })(sqsEvent([lesson1(0)]));
+
+    expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(0)]);
   });
 
   it('reports only the requests that should be tried again', async () => {

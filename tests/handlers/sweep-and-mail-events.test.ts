@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import type { MetricCount } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createMailEventsHandler } from '../../functions/handlers/mail-events.js';
 import { createSweepHandler } from '../../functions/handlers/sweep.js';
 import { ManualClock } from '../support/clock.js';
+import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { sqsBatch } from '../support/sqs-event.js';
@@ -72,7 +72,12 @@ describe('sweep handler', () => {
 describe('sweep handler with the reputation guard', () => {
   it('queues nothing while lesson sending is paused, and says so', async () => {
     await store.writeGuard(
-      { paused: true, reason: 'bounce rate 5.00%', baseline: { sent: 0, bounced: 0, complained: 0 }, version: 1 },
+      {
+        paused: true,
+        reason: 'bounce rate 5.00%',
+        baseline: { sent: 0, bounced: 0, complained: 0 },
+        version: 1,
+      },
       undefined,
     );
     const queue = new MemoryQueue();
@@ -87,7 +92,8 @@ describe('sweep handler with the reputation guard', () => {
 });
 
 describe('mail events handler', () => {
-  const handle = () => createMailEventsHandler({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY, log, metrics });
+  const handle = () =>
+    createMailEventsHandler({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY, log, metrics });
 
   it('suppresses a hard-bounced subscriber from an SES event on the queue', async () => {
     expect(await handle()(sqsBatch([fixture('bounce-permanent')]))).toEqual({ batchItemFailures: [] });

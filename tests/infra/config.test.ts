@@ -12,6 +12,7 @@ const REQUIRED = {
   clinicName: 'Riverside Massage & Bodywork',
   postalAddress: '12 Mill Lane, Riverside',
   siteUrl: 'https://clinic.example',
+  alarmEmail: 'owner@clinic.example',
 };
 
 function errorOf(raw: unknown): string {
@@ -54,6 +55,13 @@ describe('course configuration', () => {
     expect(config.publicBaseUrl).toBe('https://c.example');
   });
 
+  it('takes an optional booking page, left unset so the emails fall back to the site', () => {
+    expect(parseConfig(REQUIRED).bookingUrl).toBeUndefined();
+    expect(parseConfig({ ...REQUIRED, bookingUrl: 'https://clinic.example/book/' }).bookingUrl).toBe(
+      'https://clinic.example/book',
+    );
+  });
+
   it.each([
     [{ sendHour: 24 }, 'course.config.json: sendHour: must be between 0 and 23'],
     [{ sendHour: 7.5 }, 'course.config.json: sendHour: must be between 0 and 23'],
@@ -67,6 +75,8 @@ describe('course configuration', () => {
     [{ senderAddress: undefined }, 'course.config.json: senderAddress: is required'],
     [{ postalAddress: '  ' }, 'course.config.json: postalAddress: must be a non-empty string'],
     [{ siteUrl: 'clinic.example' }, 'course.config.json: siteUrl: must be an http(s) URL'],
+    [{ bookingUrl: 'http://clinic.example/book' }, 'course.config.json: bookingUrl: must be an https URL'],
+    [{ bookingUrl: 'javascript:alert(1)' }, 'course.config.json: bookingUrl: must be an https URL'],
     [
       { allowedOrigins: ['https://clinic.example/form'] },
       'course.config.json: allowedOrigins.0: must be an origin',

@@ -4,7 +4,7 @@ import { ENV } from '../../functions/contract.js';
 import type { CourseStack } from '../../infra/course-stack.js';
 import { type Cfn, resourcesOfType, synthCourse, testConfig } from './synth.js';
 
-// The smallest setup: identity verified by hand, no alarm email, no cross-origin form,
+// The smallest setup: identity verified by hand, no cross-origin form,
 // a custom domain in front of the API, and the SES sandbox (one email a second, a
 // verified test recipient).
 let template: Template;
@@ -14,7 +14,6 @@ beforeAll(() => {
   const config = testConfig({
     sesIdentityDomain: undefined,
     mailFromSubdomain: undefined,
-    alarmEmail: undefined,
     allowedOrigins: [],
     publicBaseUrl: 'https://course.clinic.example/',
     sandboxRecipients: ['tester@clinic.example'],
@@ -69,12 +68,5 @@ describe('stack without optional features', () => {
     expect(timeout).toBeGreaterThanOrEqual(2 * 10 * 2); // twice a batch of ten at 0.5/s
     expect(timeout).toBeLessThanOrEqual(900);
     expect(resources[id(stack.drip.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
-  });
-
-  it('keeps the alarms but creates no notification topic', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 0);
-    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBeGreaterThanOrEqual(4);
-    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
   });
 });

@@ -141,7 +141,8 @@ describe('functions', () => {
       { fn: IConstruct },
     ][]) {
       const env = courseVariables(construct.fn);
-      const optional = name === 'api' ? [ENV.publicBaseUrl, ENV.replyTo] : [ENV.replyTo];
+      const optional =
+        name === 'api' ? [ENV.publicBaseUrl, ENV.replyTo, ENV.bookingUrl] : [ENV.replyTo, ENV.bookingUrl];
       const expected = FUNCTION_ENV[name].filter((v) => !(optional as string[]).includes(v) || v in env);
       expect(Object.keys(env).sort(), name).toEqual([...expected].sort());
       expect(() => readEnvironment(name, env), name).not.toThrow();
@@ -162,6 +163,9 @@ describe('functions', () => {
     }
     const sender = stack.resolve(functionProps(fns.sender.fn).Environment.Variables);
     expect(sender[ENV.maxSendRate]).toBe(String(FULL_CONFIG.maxSendRate));
+    for (const construct of [fns.api, fns.sender]) {
+      expect(functionProps(construct.fn).Environment.Variables[ENV.bookingUrl]).toBe(FULL_CONFIG.bookingUrl);
+    }
   });
 
   it('names each function as its own service in logs and metrics', () => {
@@ -290,7 +294,7 @@ describe('drip engine', () => {
       expect(functionProps(queue).SqsManagedSseEnabled).toBe(true);
     }
     const policies = Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(5); // the drip's two, the mail events' three (tests/infra/alarms.test.ts)
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -394,7 +398,7 @@ describe('mail events', () => {
     ]);
   });
 
-  it('hands SES events of the course configuration set to the mail-events function', () => {
+  it('puts SES events of the course configuration set on the mail-events queue, never straight on the function', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ses'],
@@ -402,7 +406,12 @@ describe('mail events', () => {
           mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf(stack.mail.configurationSet) }] } },
         },
       },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack.mail.handler.fn), 'Arn'] } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack.mail.queue), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack.mail.ruleDeadLetterQueue), 'Arn'] } },
+        }),
+      ],
     });
   });
 

@@ -2,17 +2,20 @@
  * In-memory SubscriberStore with the same conditional-write semantics as the DynamoDB
  * adapter, for fast core tests. Records are deep-copied in and out, as a real store would.
  */
+import type { SendingGuard } from '../../functions/core/guard.js';
 import {
   ConflictError,
   type CounterDeltas,
   type DuePage,
+  type GuardStore,
   type SubscriberStore,
 } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
-export class MemoryStore implements SubscriberStore {
+export class MemoryStore implements SubscriberStore, GuardStore {
+  guard: SendingGuard | undefined;
   readonly records = new Map<string, Subscriber>();
   readonly counters: Record<string, number> = {};
   readonly dueShards = 1;
@@ -66,6 +69,17 @@ export class MemoryStore implements SubscriberStore {
 
   async readCounters(): Promise<Record<string, number>> {
     return { ...this.counters };
+  }
+
+  async readGuard(): Promise<SendingGuard | undefined> {
+    return this.guard ? copy(this.guard) : undefined;
+  }
+
+  async writeGuard(guard: SendingGuard, expectedVersion: number | undefined): Promise<void> {
+    if (expectedVersion === undefined ? this.guard !== undefined : this.guard?.version !== expectedVersion) {
+      throw new ConflictError();
+    }
+    this.guard = copy(guard);
   }
 
   async scan(): Promise<{ items: Subscriber[] }> {

@@ -132,6 +132,13 @@ describe('the four functions are wired from their environment', () => {
     expect(deps.settings.clinicName).toBe('Clinic');
   });
 
+  it('gives the sweep and the sender the reputation guard, kept in their own table', () => {
+    const sender = wireSender({ ...aws, ...senderEnv });
+    const sweep = wireSweep({ ...aws, [ENV.tableName]: 't', [ENV.queueUrl]: 'https://sqs.example/q' });
+    expect(sender.guard).toBe(sender.store);
+    expect(sweep.guard).toBe(sweep.store);
+  });
+
   it('builds the sender with a pacer and the secret as its token source', () => {
     const deps = wireSender({ ...aws, ...senderEnv });
     expect(deps.pacer).toBeDefined();
