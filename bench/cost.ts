@@ -13,13 +13,13 @@
 import { randomBytes } from 'node:crypto';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoSignupLimiter } from '../functions/adapters/dynamo-limits.js';
 import { powertoolsMetricsSink } from '../functions/adapters/powertools-metrics.js';
 import { PUBLISHED_MAIL_EVENT_TYPES } from '../functions/contract.js';
 import type { MailEventType } from '../functions/core/mail-events.js';
 import type { Mailer, MetricCount, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
 import { sampleSettings } from '../functions/core/settings.js';
 import { LinkTokens } from '../functions/core/tokens.js';
-import { DynamoSignupLimiter } from '../functions/adapters/dynamo-limits.js';
 import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createApi } from '../functions/http/api.js';

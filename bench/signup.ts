@@ -68,6 +68,8 @@ export async function runSignupBench(options: SignupBenchOptions = {}): Promise<
     // Only the sign-up path is measured: no made-up delivery events or sweeps meanwhile.
     deliveryDelayMs: 3_600_000,
     sweepIntervalMs: 3_600_000,
+    // Every client here is one process on one address; the budget is per real client.
+    clientBudget: { limit: 1_000_000, windowMs: 3_600_000 },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   try {

@@ -32,6 +32,8 @@ export const ENV = {
   /** Most sender functions running at once (the SQS event source's maxConcurrency). */
   senderMaxConcurrency: 'SENDER_MAX_CONCURRENCY',
   dueShards: 'DUE_SHARDS',
+  /** `true` when the clinic turned on open and click tracking (the sign-up page says so). */
+  trackOpensAndClicks: 'TRACK_OPENS_AND_CLICKS',
   /** Sign-ups one client (IPv4 address or IPv6 /64) may make per window. */
   signupClientLimit: 'SIGNUP_CLIENT_LIMIT',
   /** Minutes of that window. */
@@ -124,6 +126,7 @@ export const METRIC = {
  * receiving end. `Send` is left out: SES would publish one for every email, and each
  * would cost an event and an invocation only to be ignored.
  */
+// Open and Click only with tracking turned on (TRACKING_MAIL_EVENT_TYPES).
 export const PUBLISHED_MAIL_EVENT_TYPES = [
   'Delivery',
   'Bounce',
@@ -134,6 +137,12 @@ export const PUBLISHED_MAIL_EVENT_TYPES = [
   'DeliveryDelay',
 ] as const;
 export type PublishedMailEventType = (typeof PUBLISHED_MAIL_EVENT_TYPES)[number];
+
+/**
+ * Published only when the clinic turns tracking on: SES adds a pixel and rewrites links
+ * only for a configuration set that publishes these, which in the UK and EU needs consent.
+ */
+export const TRACKING_MAIL_EVENT_TYPES = ['Open', 'Click'] as const satisfies readonly PublishedMailEventType[];
 
 /** The shape of an IANA zone name ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets. */
 export const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;

@@ -81,6 +81,12 @@ const variables = {
     .string(issue('must be an IANA time zone name'))
     .check(z.regex(ZONE_NAME, 'must be an IANA time zone name like Europe/London')),
   [ENV.allowedOrigins]: z.optional(z.string()),
+  [ENV.trackOpensAndClicks]: z.optional(
+    z.pipe(
+      z.enum(['true', 'false'], issue('must be true or false')),
+      z.transform((v) => v === 'true'),
+    ),
+  ),
   [ENV.maxSendRate]: positiveNumber,
   [ENV.senderMaxConcurrency]: z.optional(wholeNumber('must be a whole number from 2 to 1000', 2, 1000)),
   [ENV.signupClientLimit]: z.optional(wholeNumber('must be a whole number from 1 to 1000', 1, 1000)),
@@ -117,6 +123,8 @@ export const FUNCTION_ENV = {
     ENV.signupClientLimit,
     ENV.signupClientWindowMinutes,
     ENV.mailboxDailyCap,
+    // Only the sign-up page's privacy line depends on it.
+    ENV.trackOpensAndClicks,
     ...settingsVariables,
   ],
   sender: [
@@ -277,7 +285,7 @@ type Wired<D> = D & { logger: PowertoolsLogger };
 /** Everything the api function's handler needs, from its environment. */
 export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
   const vars = readEnvironment('api', env);
-  const settings = settingsFrom(vars);
+  const settings = { ...settingsFrom(vars), trackOpensAndClicks: vars[ENV.trackOpensAndClicks] === true };
   const dynamo = new DynamoDBClient({});
   return {
     ...lambdaTelemetry(),

@@ -48,6 +48,27 @@ const hostname = z
     'must be a domain name like clinic.example',
   );
 
+/**
+ * The clinic's own domain for the sign-up page and every link: with `hostedZoneId` the
+ * stack makes the certificate (DNS-validated in that Route 53 zone) and the alias record;
+ * with `certificateArn` (an ACM certificate in the stack's region) the owner adds a CNAME.
+ */
+const customDomain = z.union(
+  [
+    z.strictObject({
+      domainName: hostname,
+      hostedZoneId: z.string(required('a Route 53 zone id')).regex(/^Z[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'),
+    }),
+    z.strictObject({
+      domainName: hostname,
+      certificateArn: z
+        .string(required('an ACM certificate ARN'))
+        .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN'),
+    }),
+  ],
+  { error: 'must be { "domainName", "hostedZoneId" } or { "domainName", "certificateArn" }' },
+);
+
 const intBetween = (min: number, max: number, message: string) =>
   z.number(required('a number')).int(message).min(min, message).max(max, message);
 
@@ -114,8 +135,19 @@ export const courseConfigSchema = z
         .string(required('a subdomain label'))
         .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a single subdomain label like mail')
         .optional(),
-      /** Public URL of the sign-up API when it sits behind a custom domain; links in emails use it. */
+      /**
+       * Let SES count opens (a tracking pixel) and clicks (links rewritten through SES). Off
+       * by default: in the UK and EU both need the reader's consent. @default false
+       */
+      trackOpensAndClicks: z.boolean({ error: 'must be true or false' }).default(false),
+      /** Your own domain for SES's rewritten click links (CNAME to SES's tracking domain); needs trackOpensAndClicks. */
+      clickTrackingDomain: hostname.optional(),
+      /** The clinic's own domain for the sign-up page and every link; the execute-api address is then closed. */
+      customDomain: customDomain.optional(),
+      /** Public URL of the sign-up API behind a proxy you run yourself; links in emails use it. Prefer customDomain. */
       publicBaseUrl: webUrl.optional(),
+      /** Refuse `cdk destroy` (and console deletes) of the stack until it is turned off. @default true */
+      terminationProtection: z.boolean({ error: 'must be true or false' }).default(true),
       /**
        * Address that receives every alarm (confirm the SNS subscription email once). Required:
        * an alarm nobody hears of is no alarm, and the reputation guard tells the owner through it.
@@ -157,6 +189,20 @@ export const courseConfigSchema = z
         message: 'must be at most 2 × maxSendRate (each sender needs at least one send every two seconds)',
       });
     }
+    if (config.customDomain && config.publicBaseUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicBaseUrl'],
+        message: 'leave it out with customDomain (links then use https://<customDomain.domainName>)',
+      });
+    }
+    if (config.clickTrackingDomain && !config.trackOpensAndClicks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clickTrackingDomain'],
+        message: 'needs trackOpensAndClicks: true (without tracking no link is rewritten)',
+      });
+    }
     if (config.mailFromSubdomain && !config.sesIdentityDomain) {
       ctx.addIssue({
         code: 'custom',
@@ -189,6 +235,11 @@ export function parseConfig(raw: unknown, source = 'course.config.json'): Course
     return [`${source}: ${field}: ${issue.message}`];
   });
   throw new ConfigError(lines.join('\n'));
+}
+
+/** The URL links and the sign-up page use: the custom domain's, else publicBaseUrl, else none (execute-api). */
+export function publicBaseUrlOf(config: CourseConfig): string | undefined {
+  return config.customDomain ? `https://${config.customDomain.domainName}` : config.publicBaseUrl;
 }
 
 /** The sender's domain, used for the SES identity ARN when the stack does not create the identity. */

@@ -69,6 +69,8 @@ export class CourseStack extends Stack {
       senderAddress: config.senderAddress,
       identityDomain: config.sesIdentityDomain,
       mailFromSubdomain: config.mailFromSubdomain,
+      trackOpensAndClicks: config.trackOpensAndClicks,
+      clickTrackingDomain: config.clickTrackingDomain,
       sandboxRecipients: config.sandboxRecipients,
     });
 
@@ -97,6 +99,7 @@ export class CourseStack extends Stack {
       throttle: config.apiThrottle,
       allowedOrigins: config.allowedOrigins,
       publicBaseUrl: config.publicBaseUrl,
+      customDomain: config.customDomain,
       accessLogRetention: config.logRetentionDays as logs.RetentionDays,
     });
     this.api.handler.bindValues({
@@ -104,6 +107,8 @@ export class CourseStack extends Stack {
       [ENV.signupClientWindowMinutes]: String(config.signupWindowMinutes),
       [ENV.mailboxDailyCap]: String(config.confirmationsPerMailboxPerDay),
     });
+    // The sign-up page's privacy line says whether opens and clicks are tracked.
+    this.api.handler.bindValues({ [ENV.trackOpensAndClicks]: String(config.trackOpensAndClicks) });
     // Links in lessons point at the API; only the API's own function cannot be told its URL.
     this.drip.sender.bindValues({ [ENV.publicBaseUrl]: this.api.baseUrl });
 

@@ -14,6 +14,7 @@ import { COUNTER } from '../contract.js';
 import { course } from './course.js';
 import { InvalidLinkError } from './errors.js';
 import { normaliseEmail, subscriberId } from './identity.js';
+import { type MailboxPolicy, mailboxKey, type SignupLimiter } from './limits.js';
 import type { Clock, Mailer, Queue, SubscriberStore } from './ports.js';
 import { renderConfirmationEmail } from './render.js';
 import { assertTransition, isSuppressed } from './rules.js';
@@ -32,6 +33,10 @@ export interface LifecycleDeps {
   settings: CourseSettings;
   /** Keys the subscriber ids (see identity.ts); generated at deploy, never rotated. */
   pseudonymKey: string;
+  /** Counts confirmations per mailbox; without it only the per-address cooldown applies. */
+  limiter?: SignupLimiter;
+  /** @default one per CONFIRMATION_COOLDOWN_MS, DEFAULT_MAILBOX_DAILY_CAP per 24 hours */
+  mailboxPolicy?: MailboxPolicy;
 }
 
 export interface SignupInput {
@@ -43,7 +48,14 @@ export interface SignupInput {
 }
 
 /** What a sign-up did. For logs and tests only: the visitor sees the same answer for all. */
-export type SignupOutcome = 'created' | 'resent' | 'reopened' | 'cooldown' | 'already-active' | 'suppressed';
+export type SignupOutcome =
+  | 'created'
+  | 'resent'
+  | 'reopened'
+  | 'cooldown'
+  | 'mailbox-limited'
+  | 'already-active'
+  | 'suppressed';
 
 /** What one sign-up attempt decided; `sendFor` when it won the right to send a confirmation. */
 interface SignupDecision {
@@ -53,6 +65,13 @@ interface SignupDecision {
 
 /** A pending address gets at most one confirmation email per this period. */
 export const CONFIRMATION_COOLDOWN_MS = 10 * 60 * 1000;
+/** Confirmations one mailbox (all spellings of it, see limits.ts) may receive per 24 hours. */
+export const DEFAULT_MAILBOX_DAILY_CAP = 3;
+
+/** The per-mailbox policy with a given daily cap. */
+export function mailboxPolicy(cap: number = DEFAULT_MAILBOX_DAILY_CAP): MailboxPolicy {
+  return { cooldownMs: CONFIRMATION_COOLDOWN_MS, cap, periodMs: 24 * 60 * 60 * 1000 };
+}
 
 const confirmTags = { course: 'knee-pain', email: course.confirmation.id } as const;
 
@@ -70,6 +89,13 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
   const id = subscriberId(email, deps.pseudonymKey);
   const firstName = input.firstName?.trim() || undefined;
   const timeZone = resolveTimeZone(input.timeZone, deps.settings.defaultTimeZone);
+
+  const mailbox = mailboxKey(email, deps.pseudonymKey);
+  const basePolicy = deps.mailboxPolicy ?? mailboxPolicy();
+  // Only the mailbox's owner can reopen (they unsubscribed or finished through their own
+  // links), so a reopened sign-up waits for no cooldown; it still counts toward the cap.
+  const policyFor = (outcome: SignupOutcome) =>
+    outcome === 'reopened' ? { ...basePolicy, cooldownMs: 0 } : basePolicy;
 
   const decision = await retryOnConflict(async (): Promise<SignupDecision> => {
     const now = deps.clock.now();
@@ -116,6 +142,11 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
       };
     }
     if (current) assertTransition(current.status, next.status);
+    // The mailbox's turn is taken before the record is written, so a refused sign-up
+    // stores nothing; a send that then fails gives it back.
+    if (deps.limiter && !(await deps.limiter.recordMailboxSend(mailbox, now, policyFor(outcome)))) {
+      return { outcome: 'mailbox-limited' };
+    }
     await deps.store.put(next, current?.version);
     return { outcome, sendFor: { next, now } };
   });
@@ -124,7 +155,12 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
   const { outcome } = decision;
   const { next, now } = decision.sendFor;
   if (outcome !== 'resent') await bumpCounters(deps.store, { [COUNTER.signedUp]: 1 });
-  await deliverConfirmation(deps, next, now);
+  try {
+    await deliverConfirmation(deps, next, now);
+  } catch (error) {
+    await deps.limiter?.releaseMailboxSend(mailbox, now, policyFor(outcome)).catch(() => undefined);
+    throw error;
+  }
   return outcome;
 }
 

@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { currentPseudonymKey, type PseudonymKeySource } from '../core/identity.js';
 import type { LifecycleDeps } from '../core/lifecycle.js';
+import type { SignupLimiter } from '../core/limits.js';
 import { MailerPausedError, MailerRetryableError, silentLogger } from '../core/ports.js';
 import { describeError } from '../core/redact.js';
 import { currentTokens, type TokenSource } from '../core/tokens.js';
@@ -25,6 +26,8 @@ export type ApiDeps = Omit<LifecycleDeps, 'tokens' | 'pseudonymKey'> &
     tokens: TokenSource;
     /** The subscriber ids' key, fixed or read from its secret (it never rotates). */
     pseudonymKey: PseudonymKeySource;
+    /** Counts sign-ups per client and confirmations per mailbox. */
+    limiter: SignupLimiter;
   };
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;

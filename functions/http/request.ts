@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LifecycleDeps } from '../core/lifecycle.js';
+import type { ClientBudget } from '../core/limits.js';
 import type { Logger, MetricsSink } from '../core/ports.js';
 import type { CourseSettings } from '../core/settings.js';
 import { messagePage, type PageContext } from './pages.js';
@@ -70,6 +71,8 @@ export interface ApiOptions {
   signupMinMs?: number;
   /** How the floor waits; tests pass their own. @default a timer */
   sleep?: (ms: number) => Promise<void>;
+  /** Sign-ups one client (IPv4 address or IPv6 /64) may make per window. @default DEFAULT_CLIENT_BUDGET */
+  clientBudget?: ClientBudget;
 }
 
 /** What a route runs with: this request's link tokens and settings, and a logger. */

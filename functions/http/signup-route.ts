@@ -6,6 +6,7 @@ import type { $ZodError } from 'zod/v4/core';
 import { COUNTER } from '../contract.js';
 import { subscriberId } from '../core/identity.js';
 import { type SignupInput, subscribe } from '../core/lifecycle.js';
+import { clientKey, DEFAULT_CLIENT_BUDGET, secondsUntil, windowOf } from '../core/limits.js';
 import {
   ConflictError,
   MailerPausedError,
@@ -14,7 +15,7 @@ import {
 } from '../core/ports.js';
 import { describeError } from '../core/redact.js';
 import { type FormError, messagePage, signupPage } from './pages.js';
-import { clamp, count, type Request, type RouteDeps } from './request.js';
+import { clamp, count, problem, type Request, type RouteDeps } from './request.js';
 import { type HttpResponse, html, json, redirect, text } from './response.js';
 import {
   firstIssue,
@@ -103,6 +104,9 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
     return fail(400, code, message, typed, field);
   }
 
+  const limited = await overClientBudget(req, deps, cors);
+  if (limited) return limited;
+
   const fields = parsed.data;
   const input: SignupInput = {
     email: fields.email,
@@ -137,6 +141,31 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
   const left = (deps.signupMinMs ?? 0) - (performance.now() - started);
   if (left > 0) await (deps.sleep ?? wait)(left);
   return signupAccepted(req, cors);
+}
+
+/** What a client over its budget is told: the same for every address, so it tells nothing. */
+export const TOO_MANY_SIGNUPS_MESSAGE =
+  'Too many sign-ups from your network in a short time. Please try again in a few minutes.';
+
+/**
+ * Counts this sign-up against its client's budget (one conditional write); a 429 with
+ * Retry-After when the window's budget is spent. On AWS the client is API Gateway's
+ * `sourceIp`, locally the socket's address.
+ */
+async function overClientBudget(
+  req: Request,
+  deps: RouteDeps,
+  cors: Record<string, string>,
+): Promise<HttpResponse | undefined> {
+  if (!deps.limiter) return undefined;
+  const budget = deps.clientBudget ?? DEFAULT_CLIENT_BUDGET;
+  const now = deps.clock.now();
+  const { start, end } = windowOf(now, budget.windowMs);
+  const client = clientKey(req.sourceIp, deps.pseudonymKey);
+  if (await deps.limiter.countClient(client, start, end, budget.limit)) return undefined;
+  deps.log.warn('Sign-up refused: client over its budget', { client: client.slice(0, 8) });
+  const headers = { ...cors, 'retry-after': String(secondsUntil(end, now)) };
+  return problem(req, 429, 'too_many_requests', 'Too many sign-ups', TOO_MANY_SIGNUPS_MESSAGE, headers);
 }
 
 function wait(ms: number): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { expect } from 'vitest';
+import type { ClientBudget, SignupLimiter } from '../../functions/core/limits.js';
 import type { Logger, MetricCount, SubscriberStore } from '../../functions/core/ports.js';
 import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
 import { createApi } from '../../functions/http/api.js';
@@ -11,6 +12,7 @@ import type { HttpResponse } from '../../functions/http/response.js';
 import { ManualClock } from '../support/clock.js';
 import { TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
+import { MemoryLimiter } from '../support/memory-limiter.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -31,6 +33,10 @@ export interface TestApiOptions<S extends SubscriberStore> {
   signupMinMs?: number;
   /** @default a timer */
   sleep?: (ms: number) => Promise<void>;
+  /** @default the API's default budget */
+  clientBudget?: ClientBudget;
+  /** @default a new MemoryLimiter */
+  limiter?: SignupLimiter;
 }
 
 /** The API with a memory store, recording mailer, memory queue and a manual clock. */
@@ -40,6 +46,7 @@ export function testApi<S extends SubscriberStore = MemoryStore>(options: TestAp
   const queue = new MemoryQueue();
   const clock = new ManualClock('2026-12-01T09:30:00.000Z');
   const tokens = testTokens();
+  const limiter = options.limiter ?? new MemoryLimiter();
   const settings: CourseSettings = {
     ...sampleSettings,
     publicBaseUrl: 'https://signup.clinic.example',
@@ -60,18 +67,20 @@ export function testApi<S extends SubscriberStore = MemoryStore>(options: TestAp
     clock,
     tokens,
     pseudonymKey: TEST_PSEUDONYM_KEY,
+    limiter,
     settings,
     log,
     metrics: { publish: (counts) => metrics.push(...counts) },
     ...(options.signupMinMs === undefined ? {} : { signupMinMs: options.signupMinMs }),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.clientBudget ? { clientBudget: options.clientBudget } : {}),
   });
   const call = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const response = (await handler(event)) as HttpResponse;
     expect(response.statusCode, `${event.requestContext.http.method} ${event.rawPath}`).toBeLessThan(500);
     return response;
   };
-  return { store, mailer, queue, clock, tokens, settings, logs, metrics, handler, call };
+  return { store, mailer, queue, clock, tokens, limiter, settings, logs, metrics, handler, call };
 }
 
 export type TestApi = ReturnType<typeof testApi<MemoryStore>>;

@@ -4,6 +4,7 @@ import { type LinkKeys, LinkTokens } from '../../functions/core/tokens.js';
 import { createApi } from '../../functions/http/api.js';
 import { formPost, httpEvent } from '../support/http-event.js';
 import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
+import { MemoryLimiter } from '../support/memory-limiter.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
@@ -25,6 +26,7 @@ function rotatingApi(keys: LinkKeys) {
     clock: { now: () => new Date('2026-12-01T09:30:00.000Z') },
     settings: { ...sampleSettings, publicBaseUrl: 'https://signup.clinic.example' },
     pseudonymKey: TEST_PSEUDONYM_KEY,
+    limiter: new MemoryLimiter(),
     tokens: async () => {
       source.calls += 1;
       return new LinkTokens(source.keys);

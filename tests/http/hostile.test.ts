@@ -1,0 +1,123 @@
+/**
+ * Requests as an attacker would send them: floods from one client, many spellings of one
+ * mailbox, a caught bot timing its answer, lookalike names, odd addresses, tokens in odd
+ * bodies. Each case checks the status, that nothing was stored or sent that should not
+ * be, and that the API still serves a real visitor afterwards.
+ */
+import { describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../../functions/http/response.js';
+import { TOO_MANY_SIGNUPS_MESSAGE } from '../../functions/http/signup-route.js';
+import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
+import { subscriberId } from '../support/identity.js';
+import { MemoryLimiter } from '../support/memory-limiter.js';
+import { type TestApi, testApi } from './harness.js';
+
+const MINUTE = 60_000;
+
+/** The API still answers a real visitor: a fresh sign-up from another client goes through. */
+async function expectStillServes(t: TestApi): Promise<void> {
+  expect((await t.call(httpEvent({ path: '/health' }))).statusCode).toBe(200);
+  const address = `still-${Math.random().toString(36).slice(2)}@example.org`;
+  const before = t.mailer.sent.length;
+  const response = await t.call(jsonPost('/subscribe', { email: address }, { sourceIp: '198.51.100.250' }));
+  expect(response.statusCode).toBe(202);
+  expect(t.mailer.sent.length).toBe(before + 1);
+}
+
+function errorOf(response: HttpResponse): { code: string; message: string } {
+  return (JSON.parse(response.body) as { error: { code: string; message: string } }).error;
+}
+
+describe('one client signing up many addresses', () => {
+  it('gets 429 with Retry-After and one message for every address after its budget', async () => {
+    const t = testApi();
+    t.clock.set(new Date('2026-12-01T09:30:00.000Z'));
+    for (let n = 0; n < 10; n++) {
+      const ok = await t.call(jsonPost('/subscribe', { email: `p${n}@example.com` }));
+      expect(ok.statusCode).toBe(202);
+    }
+    const json = await t.call(jsonPost('/subscribe', { email: 'new@example.com' }));
+    const again = await t.call(jsonPost('/subscribe', { email: 'p0@example.com' }));
+    const form = await t.call(formPost('/subscribe', { email: 'other@example.net' }));
+
+    for (const response of [json, again, form]) {
+      expect(response.statusCode).toBe(429);
+      expect(response.headers['retry-after']).toBe('600');
+    }
+    expect(errorOf(json)).toEqual({ code: 'too_many_requests', message: TOO_MANY_SIGNUPS_MESSAGE });
+    expect(again.body).toBe(json.body);
+    expect(form.headers['content-type']).toMatch(/^text\/html/);
+    expect(form.body).toContain(TOO_MANY_SIGNUPS_MESSAGE);
+    expect(t.mailer.sent).toHaveLength(10);
+    expect(t.store.records.has(subscriberId('new@example.com'))).toBe(false);
+    expect(t.store.records.has(subscriberId('other@example.net'))).toBe(false);
+    await expectStillServes(t);
+  });
+
+  it('counts a whole IPv6 /64 as one client', async () => {
+    const t = testApi({ clientBudget: { limit: 2, windowMs: 10 * MINUTE } });
+    const from = (ip: string, email: string) => t.call(jsonPost('/subscribe', { email }, { sourceIp: ip }));
+    expect((await from('2001:db8:1:2::1', 'a@example.com')).statusCode).toBe(202);
+    expect((await from('2001:db8:1:2:ffff::9', 'b@example.com')).statusCode).toBe(202);
+    expect((await from('2001:db8:1:2:abcd::1', 'c@example.com')).statusCode).toBe(429);
+    expect((await from('2001:db8:1:3::1', 'd@example.com')).statusCode).toBe(202);
+    expect(t.mailer.sent.map((m) => m.to)).toEqual(['a@example.com', 'b@example.com', 'd@example.com']);
+  });
+
+  it('may sign up again in the next window, told how long to wait', async () => {
+    const t = testApi({ clientBudget: { limit: 1, windowMs: 10 * MINUTE } });
+    t.clock.set(new Date('2026-12-01T09:34:30.000Z'));
+    await t.call(jsonPost('/subscribe', { email: 'a@example.com' }));
+    const refused = await t.call(jsonPost('/subscribe', { email: 'b@example.com' }));
+    expect(refused.headers['retry-after']).toBe('330');
+    t.clock.advance(330 * 1000);
+    expect((await t.call(jsonPost('/subscribe', { email: 'b@example.com' }))).statusCode).toBe(202);
+  });
+
+  it('never stores the client address for the limit, only a keyed hash', async () => {
+    const limiter = new MemoryLimiter();
+    const t = testApi({ limiter });
+    await t.call(jsonPost('/subscribe', { email: 'a@example.com' }, { sourceIp: '192.0.2.44' }));
+    expect(limiter.clients.size).toBe(1);
+    expect(JSON.stringify([...limiter.clients.keys()])).not.toContain('192.0.2');
+  });
+});
+
+describe('many spellings of one mailbox', () => {
+  it('sends one confirmation for victim+0 to victim+49, the same answer to each', async () => {
+    const t = testApi({ clientBudget: { limit: 100, windowMs: 10 * MINUTE } });
+    const answers = new Set<string>();
+    for (let n = 0; n < 50; n++) {
+      const response = await t.call(jsonPost('/subscribe', { email: `victim+${n}@example.com` }));
+      expect(response.statusCode).toBe(202);
+      answers.add(response.body);
+    }
+    expect(answers.size).toBe(1);
+    expect(t.mailer.sent.map((m) => m.to)).toEqual(['victim+0@example.com']);
+    expect(t.store.records.size).toBe(1);
+    await expectStillServes(t);
+  });
+
+  it('folds dots at Gmail, and keeps the address the person typed', async () => {
+    const t = testApi();
+    await t.call(jsonPost('/subscribe', { email: 'Jane.Doe+news@gmail.com' }));
+    await t.call(jsonPost('/subscribe', { email: 'janedoe@googlemail.com' }));
+    await t.call(jsonPost('/subscribe', { email: 'j.a.n.e.d.o.e@gmail.com' }));
+    expect(t.mailer.sent.map((m) => m.to)).toEqual(['jane.doe+news@gmail.com']);
+    expect(t.store.records.get(subscriberId('jane.doe+news@gmail.com'))?.email).toBe(
+      'jane.doe+news@gmail.com',
+    );
+  });
+
+  it('sends at most three confirmations to one mailbox in 24 hours', async () => {
+    const t = testApi({ clientBudget: { limit: 100, windowMs: 10 * MINUTE } });
+    for (let n = 0; n < 6; n++) {
+      await t.call(jsonPost('/subscribe', { email: `victim+${n}@example.com` }));
+      t.clock.advance(11 * MINUTE);
+    }
+    expect(t.mailer.sent).toHaveLength(3);
+    t.clock.advance(24 * 60 * MINUTE);
+    await t.call(jsonPost('/subscribe', { email: 'victim+late@example.com' }));
+    expect(t.mailer.sent).toHaveLength(4);
+  });
+});
