@@ -3,7 +3,7 @@
  * fill it with. The build checks each template uses exactly the variables listed here.
  */
 import type { EmailId } from '../functions/core/course.js';
-import { sampleSettings } from '../functions/core/settings.js';
+import { bookingLink, sampleSettings } from '../functions/core/settings.js';
 
 /**
  * Every variable a template may use. `url` values go into `href` attributes, so they must
@@ -14,6 +14,7 @@ export const variableKinds = {
   clinicName: 'text',
   postalAddress: 'text',
   siteUrl: 'url',
+  bookingUrl: 'url',
   confirmUrl: 'url',
   unsubscribeUrl: 'url',
 } as const;
@@ -22,6 +23,8 @@ export type VariableName = keyof typeof variableKinds;
 
 const everyEmail = ['firstName', 'clinicName', 'postalAddress', 'siteUrl'] as const satisfies VariableName[];
 const sequenceEmail = [...everyEmail, 'unsubscribeUrl'] as const satisfies VariableName[];
+/** The emails with a "Book an appointment" button. */
+const bookingEmail = [...sequenceEmail, 'bookingUrl'] as const satisfies VariableName[];
 
 /** Variables per email, in a stable order. */
 export const emailCatalog: Record<EmailId, readonly VariableName[]> = {
@@ -30,8 +33,8 @@ export const emailCatalog: Record<EmailId, readonly VariableName[]> = {
   'lesson-2': sequenceEmail,
   'lesson-3': sequenceEmail,
   'lesson-4': sequenceEmail,
-  'lesson-5': sequenceEmail,
-  complete: sequenceEmail,
+  'lesson-5': bookingEmail,
+  complete: bookingEmail,
 };
 
 /** One sample value per variable; each email takes the ones it declares. */
@@ -40,6 +43,7 @@ export const sampleValues: Record<VariableName, string> = {
   clinicName: sampleSettings.clinicName,
   postalAddress: sampleSettings.postalAddress,
   siteUrl: sampleSettings.siteUrl,
+  bookingUrl: bookingLink(sampleSettings),
   confirmUrl: `${sampleSettings.publicBaseUrl}/confirm?token=sample-confirm-token`,
   unsubscribeUrl: `${sampleSettings.publicBaseUrl}/unsubscribe?token=sample-unsubscribe-token`,
 };

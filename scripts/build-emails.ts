@@ -24,6 +24,12 @@ export const defaultOutFile = join(root, 'functions/core/generated/emails.ts');
 /** Gmail clips messages over 102 KB (HTML bytes), hiding the footer and its unsubscribe link. */
 export const maxHtmlBytes = 102 * 1024;
 
+/**
+ * Invisible characters after the preheader: inboxes fill their preview line with text
+ * from the top of the body (the header, "Hi Sam") unless something fills it first.
+ */
+export const preheaderSpacer = '&#847;&zwnj;&nbsp;'.repeat(90);
+
 /** A template that cannot become a sendable email. The message names the file and the problem. */
 export class EmailBuildError extends Error {
   override readonly name = 'EmailBuildError';
@@ -172,14 +178,15 @@ export async function compileEmail(
   if (!result.html.includes('<html lang="en"'))
     throw new EmailBuildError(`${where}: <mjml lang="en"> is required`);
   const tokens: Record<string, string> = {
-    courseTitle: course.title,
-    subject: source.subject,
-    preheader: source.preheader,
+    courseTitle: escapeHtml(course.title),
+    subject: escapeHtml(source.subject),
+    preheader: escapeHtml(source.preheader),
+    preheaderSpacer,
   };
   const html = result.html.replace(buildToken, (whole, name: string) => {
     const value = tokens[name];
     if (value === undefined) throw new EmailBuildError(`${where}: unknown build token ${whole}`);
-    return escapeHtml(value);
+    return value;
   });
   checkPlaceholders(where, html, source.subject, variables);
   const htmlBytes = Buffer.byteLength(html, 'utf8');

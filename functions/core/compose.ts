@@ -5,8 +5,8 @@
  */
 import type { EmailId } from './course.js';
 import type { OutgoingEmail } from './ports.js';
-import { renderSequenceEmail } from './render.js';
-import type { CourseSettings } from './settings.js';
+import { renderSequenceEmail, sequenceEmailVariables } from './render.js';
+import { bookingLink, type CourseSettings } from './settings.js';
 import type { Subscriber } from './subscriber.js';
 import { type LinkTokens, linkUrl } from './tokens.js';
 
@@ -40,13 +40,17 @@ export function composeSequenceEmail({
 }: ComposeInput): OutgoingEmail {
   if (!subscriber.email) throw new Error(`Subscriber ${subscriber.id} has no address to send to`);
   const unsubscribeUrl = linkUrl(settings, 'unsubscribe', tokens.sign('unsubscribe', subscriber.id, { now }));
-  const rendered = renderSequenceEmail(emailId, {
+  const values: Record<string, string> = {
     firstName: subscriber.firstName?.trim() || FIRST_NAME_FALLBACK,
     clinicName: settings.clinicName,
     postalAddress: settings.postalAddress,
     siteUrl: settings.siteUrl,
+    bookingUrl: bookingLink(settings),
     unsubscribeUrl,
-  });
+  };
+  // Only the booking emails declare bookingUrl; the renderer refuses variables an email lacks.
+  const vars = Object.fromEntries(sequenceEmailVariables(emailId).map((name) => [name, values[name]]));
+  const rendered = renderSequenceEmail(emailId, vars as Record<string, string>);
   return {
     to: subscriber.email,
     ...rendered,

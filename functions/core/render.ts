@@ -168,6 +168,11 @@ export function renderSequenceEmail(id: EmailId, vars: Record<string, string>): 
   return sequence.render(id, vars);
 }
 
+/** The variable names a lesson or the closing email needs, exactly. */
+export function sequenceEmailVariables(id: EmailId): readonly string[] {
+  return sequence.variables(id);
+}
+
 /** The variable names an email needs, exactly. */
 export function emailVariables(id: EmailId): readonly string[] {
   return everyEmail.variables(id);

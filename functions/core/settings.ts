@@ -1,13 +1,15 @@
 /**
  * What a clinic configures, as the core needs it at run time. Handlers build it from
- * the environment (see functions/env.ts); `npm start` and tests build it directly.
+ * the environment (see functions/wiring.ts); `npm start` and tests build it directly.
  */
 export interface CourseSettings {
   readonly clinicName: string;
   /** Postal address printed in every email footer (anti-spam laws require one). */
   readonly postalAddress: string;
-  /** The clinic's own website (booking link in the emails). */
+  /** The clinic's own website (the clinic's name links to it in every email). */
   readonly siteUrl: string;
+  /** Where "Book an appointment" leads; {@link bookingLink} falls back to `siteUrl`. */
+  readonly bookingUrl?: string;
   /** Public base URL of the sign-up API, without a trailing slash; links point here. */
   readonly publicBaseUrl: string;
   readonly fromAddress: string;
@@ -19,6 +21,8 @@ export interface CourseSettings {
   readonly defaultTimeZone: string;
   /** Origins allowed to post the form from another site (CORS). */
   readonly allowedOrigins: readonly string[];
+  /** SES counts opens (a pixel) and clicks (rewritten links); the privacy line says so. @default false */
+  readonly trackOpensAndClicks?: boolean;
 }
 
 /** Sample settings for tests, previews and the local stack. */
@@ -26,6 +30,7 @@ export const sampleSettings: CourseSettings = {
   clinicName: 'Riverside Massage & Bodywork',
   postalAddress: '12 Mill Lane, Riverside, RS1 2AB, United Kingdom',
   siteUrl: 'https://clinic.example',
+  bookingUrl: 'https://clinic.example/book',
   publicBaseUrl: 'http://localhost:3000',
   fromAddress: 'course@clinic.example',
   fromName: 'Riverside Massage & Bodywork',
@@ -34,3 +39,8 @@ export const sampleSettings: CourseSettings = {
   defaultTimeZone: 'Europe/London',
   allowedOrigins: ['https://clinic.example'],
 };
+
+/** The booking page the emails link to: the configured one, else the clinic's site. */
+export function bookingLink(settings: Pick<CourseSettings, 'siteUrl' | 'bookingUrl'>): string {
+  return settings.bookingUrl ?? settings.siteUrl;
+}

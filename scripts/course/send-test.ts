@@ -1,6 +1,7 @@
 /** `course send-test <email-id> <address>`: one email with sample data, to see it in a real inbox. */
 import type { EmailId } from '../../functions/core/course.js';
 import { renderEmail, sampleVariables } from '../../functions/core/render.js';
+import { bookingLink } from '../../functions/core/settings.js';
 import type { CourseContext } from './context.js';
 
 /**
@@ -18,6 +19,7 @@ export async function runSendTest(
     clinicName: ctx.settings.clinicName,
     postalAddress: ctx.settings.postalAddress,
     siteUrl: ctx.settings.siteUrl,
+    bookingUrl: bookingLink(ctx.settings),
   };
   for (const name of Object.keys(clinic)) if (name in vars) vars[name] = clinic[name] as string;
   const { subject, html, text } = renderEmail(id, vars);

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/contract.js';
 import { course } from '../../functions/core/course.js';
-import { subscriberId } from '../support/identity.js';
 import { CONFIRMATION_COOLDOWN_MS, confirm } from '../../functions/core/lifecycle.js';
 import { MailerRejectedError } from '../../functions/core/ports.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 import { type Harness, makeHarness, signUp, signUpAndConfirm } from './harness.js';
 
 const db = useDynalite();

@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { course } from '../../functions/core/course.js';
+import { sampleSettings } from '../../functions/core/settings.js';
+import { main } from '../../scripts/course/cli.js';
 import { useDynalite } from '../support/dynalite.js';
 import { type Harness, makeHarness } from './harness.js';
 
@@ -23,6 +25,20 @@ describe('course send-test', () => {
     expect(email?.text).toContain(h.ctx.settings.postalAddress);
     expect(email?.html).not.toMatch(/\{\{\w+\}\}/);
     expect(h.out.text).toBe('Sent a test of lesson-3 (message message-1).\n');
+  });
+
+  it("points the booking button at the clinic's booking page, or its site without one", async () => {
+    const { bookingUrl: _, ...siteOnly } = { ...sampleSettings, siteUrl: 'https://riverside.example' };
+    const clinics = [{ ...sampleSettings, bookingUrl: 'https://book.riverside.example/knee' }, siteOnly];
+    for (const settings of clinics) {
+      const context = async () => ({ ...h.ctx, settings });
+      await main(['send-test', 'lesson-5', 'owner@clinic.example'], { out: h.out, err: h.err, context });
+    }
+
+    expect(h.mailer.sent.map((email) => email.text.replace(/\s+/g, ' '))).toEqual([
+      expect.stringContaining('Book an appointment (https://book.riverside.example/knee)'),
+      expect.stringContaining('Book an appointment (https://riverside.example)'),
+    ]);
   });
 
   it('sends the confirmation email too', async () => {

@@ -70,6 +70,91 @@ describeBrowser('emails in a real browser', () => {
     expect(contentWidth).toBe(600);
   });
 
+  /** Every visible piece of text: its font size, colour and the background it sits on, and the contrast. */
+  async function textSamples(html: string, scheme: 'light' | 'dark') {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.setContent(html);
+    return page.evaluate(
+      (canvas) => {
+        const rgb = (css: string) => {
+          const [r = 0, g = 0, b = 0, a = 1] = (css.match(/[\d.]+/g) ?? []).map(Number);
+          return { r, g, b, a };
+        };
+        const luminance = ({ r, g, b }: { r: number; g: number; b: number }) => {
+          const lin = (c: number) =>
+            c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4;
+          return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+        };
+        const backgroundOf = (el: Element | null): string => {
+          for (let at = el; at; at = at.parentElement) {
+            const bg = getComputedStyle(at).backgroundColor;
+            if (rgb(bg).a > 0) return bg;
+          }
+          return canvas;
+        };
+        const samples = [];
+        for (const el of document.body.querySelectorAll('*')) {
+          const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+          if (!own || el.getClientRects().length === 0) continue;
+          const style = getComputedStyle(el);
+          if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
+          const fg = luminance(rgb(style.color));
+          const bg = luminance(rgb(backgroundOf(el)));
+          const contrast = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          samples.push({
+            text: (el.textContent ?? '').trim().slice(0, 40),
+            fontSize: Number.parseFloat(style.fontSize),
+            contrast: Math.round(contrast * 100) / 100,
+          });
+        }
+        const page = luminance(rgb(backgroundOf(document.body)));
+        return { samples, pageLuminance: page };
+      },
+      scheme === 'dark' ? 'rgb(18, 18, 18)' : 'rgb(255, 255, 255)',
+    );
+  }
+
+  it.each(emailIds)('%s has no visible text under 14 px', async (id) => {
+    const { samples } = await textSamples(renderEmail(id, sampleVariables(id)).html, 'light');
+
+    expect(samples.length).toBeGreaterThan(10);
+    expect(samples.filter((s) => s.fontSize < 14)).toEqual([]);
+  });
+
+  it.each(emailIds)('%s keeps every text at 4.5:1 contrast or more in light mode', async (id) => {
+    const { samples } = await textSamples(renderEmail(id, sampleVariables(id)).html, 'light');
+
+    expect(samples.filter((s) => s.contrast < 4.5)).toEqual([]);
+  });
+
+  it.each(emailIds)(
+    '%s turns dark in dark mode and keeps every text at 4.5:1 contrast or more',
+    async (id) => {
+      const { samples, pageLuminance } = await textSamples(renderEmail(id, sampleVariables(id)).html, 'dark');
+
+      expect(pageLuminance).toBeLessThan(0.05);
+      expect(samples.filter((s) => s.contrast < 4.5)).toEqual([]);
+    },
+  );
+
+  it('sizes and colours headings even in a mail client that strips every <style>', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setContent(renderEmail('lesson-1', sampleVariables('lesson-1')).html);
+    const headings = await page.evaluate(() => {
+      for (const style of document.querySelectorAll('style')) style.remove();
+      return [...document.querySelectorAll('h1, h2')].map((h) => {
+        const { fontSize, color } = getComputedStyle(h);
+        return { tag: h.tagName, fontSize, color };
+      });
+    });
+
+    expect(headings[0]).toEqual({ tag: 'H1', fontSize: '26px', color: 'rgb(31, 77, 72)' });
+    expect(headings.slice(1).length).toBeGreaterThan(1);
+    for (const h2 of headings.slice(1))
+      expect(h2).toEqual({ tag: 'H2', fontSize: '20px', color: 'rgb(31, 77, 72)' });
+  });
+
   it('fits a phone even with a very long unbroken name and address', async () => {
     const vars = {
       ...sampleVariables('lesson-1'),

@@ -36,6 +36,7 @@ const keyFacts: Record<string, readonly string[]> = {
     'cannot be stretched',
     'TFL',
     'tensor fasciae latae',
+    'gluteus maximus',
     'outside of the knee',
     'bursitis',
     'arthritis',
@@ -86,16 +87,19 @@ const keyFacts: Record<string, readonly string[]> = {
   ],
   'lesson-5': [
     'swelling',
-    'locking',
-    'giving way',
-    'bear weight',
+    'locks',
+    'gives way',
+    'bear your weight',
     'fever',
     'hot, red',
-    'injury',
     'fall',
     'doctor',
+    'physiotherap',
+    'strengthening exercise',
     'remedial massage',
     'chiropractic',
+    'hip alignment',
+    'psoas',
     'craniosacral',
     'gentle',
     'emotional',
@@ -135,9 +139,9 @@ describe('lessons', () => {
     },
   );
 
-  it('invites readers to book, linking to the clinic site', () => {
+  it("invites readers to book, linking to the clinic's booking page", () => {
     expect(htmlOf('lesson-5')).toMatch(
-      /<a\s+href="https:\/\/clinic\.example"[^>]*>\s*Book an appointment\s*<\/a>/,
+      /<a\s+href="https:\/\/clinic\.example\/book"[^>]*>\s*Book an appointment\s*<\/a>/,
     );
   });
 });
@@ -149,6 +153,10 @@ describe('confirmation email', () => {
     expect(text).toContain('Five short lessons, one every two days');
     expect(text).toContain('recap');
     expect(text).toMatch(/unsubscribe at any time/i);
+  });
+
+  it('says what to have at hand: a foam roller or rolling pin, and a tennis or golf ball', () => {
+    expect(text).toContain('a foam roller (or a rolling pin) and a tennis or golf ball');
   });
 
   it('has a single button to the confirmation link', () => {
@@ -183,8 +191,13 @@ describe('closing email', () => {
 
   it('says where to go next: keep practising, or book', () => {
     expect(text).toContain('Keep practising.');
-    expect(text).toContain('Book an appointment (https://clinic.example)');
+    expect(text).toContain('Book an appointment (https://clinic.example/book)');
     expect(text).toContain('last email of the course');
+  });
+
+  it('does not claim the reader read every lesson (it goes to everyone who stayed subscribed)', () => {
+    expect(text).not.toMatch(/you (have )?(read|finished|completed) (all|every)/i);
+    expect(text).not.toMatch(/everything you learned/i);
   });
 });
 

@@ -4,6 +4,7 @@ import { course, type EmailId, emailIds } from '../../functions/core/course.js';
 import { TemplateVariableError } from '../../functions/core/errors.js';
 import { compiledEmails } from '../../functions/core/generated/emails.js';
 import { createRenderer, emailVariables, renderEmail, sampleVariables } from '../../functions/core/render.js';
+import { preheaderSpacer } from '../../scripts/build-emails.js';
 
 const hostileName = '"><img src=x onerror=alert(1)>\'\r\nBcc: victim@example.com';
 const sequenceIds = course.sequence.map((e) => e.id);
@@ -14,11 +15,13 @@ function withVars(id: EmailId, overrides: Record<string, string>) {
 }
 
 describe('variables', () => {
-  it('declares the contract variables for every email', () => {
+  it('declares the contract variables for every email, and the booking link where it is used', () => {
     const common = ['firstName', 'clinicName', 'postalAddress', 'siteUrl'];
+    const booking = new Set(['lesson-5', 'complete']);
     expect([...emailVariables('confirm')].sort()).toEqual([...common, 'confirmUrl'].sort());
     for (const id of sequenceIds) {
-      expect([...emailVariables(id)].sort()).toEqual([...common, 'unsubscribeUrl'].sort());
+      const extra = booking.has(id) ? ['unsubscribeUrl', 'bookingUrl'] : ['unsubscribeUrl'];
+      expect([...emailVariables(id)].sort()).toEqual([...common, ...extra].sort());
     }
   });
 
@@ -86,18 +89,21 @@ describe.each(emailIds)('%s', (id) => {
     expect(bytes).toBeLessThan(40 * 1024);
   });
 
-  it('takes its subject from course.ts, under 80 characters', () => {
+  it('takes its subject from course.ts, under 50 characters so phones show it whole', () => {
     expect(email.subject).toBe(source?.subject);
     expect(email.subject.length).toBeGreaterThan(10);
-    expect(email.subject.length).toBeLessThan(80);
+    expect(email.subject.length).toBeLessThan(50);
     expect(email.html).toContain(`<title>${email.subject.replaceAll('&', '&amp;')}</title>`);
   });
 
-  it('carries its preheader from course.ts as hidden inbox preview text', () => {
+  it('carries its preheader from course.ts as hidden inbox preview text, then invisible filler', () => {
+    const filler = escapeRegExp(preheaderSpacer);
+    expect(preheaderSpacer).toMatch(/^(&#847;&zwnj;&nbsp;){50,}$/);
     expect(email.html).toMatch(
-      new RegExp(`<div style="display:none;[^"]*">${escapeRegExp(source?.preheader ?? '?')}</div>`),
+      new RegExp(`<div style="display:none;[^"]*">${escapeRegExp(source?.preheader ?? '?')}${filler}</div>`),
     );
     expect(email.text).not.toContain(source?.preheader);
+    expect(email.text).not.toMatch(/[\u034f\u200c]/);
   });
 
   it('leaves no placeholder unfilled', () => {
