@@ -57,8 +57,9 @@ export async function preflight(req: Request): Promise<HttpResponse> {
 /**
  * Sign-up. Whatever the address's state (new, pending, active, unsubscribed, suppressed),
  * and for a filled honeypot, the answer is the same: 303 to /check-inbox for a form, 202
- * for JSON. Only problems with the input itself get a 4xx. A sign-up that reaches the
- * lifecycle answers no sooner than `signupMinMs` after it arrived, whatever happened.
+ * for JSON. Only problems with the input itself, or a client over its budget, get a 4xx.
+ * Every accepted sign-up, a caught bot's too, answers no sooner than `signupMinMs` after
+ * it arrived, whatever happened.
  */
 export async function postSubscribe(req: Request, deps: RouteDeps): Promise<HttpResponse> {
   const started = performance.now();
@@ -98,7 +99,8 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
       );
   }
 
-  if (isBot(parsed, req)) return signupAccepted(req, cors);
+  // A caught bot waits like everyone else: an early answer would tell it it was caught.
+  if (isBot(parsed, req)) return acceptedAfterFloor(req, deps, cors, started);
   if (!parsed.success) {
     const { field, message, code } = firstIssue(parsed.error);
     return fail(400, code, message, typed, field);
@@ -138,6 +140,16 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
     const level = error instanceof MailerPausedError ? 'error' : 'warn';
     deps.log[level]('Sign-up not completed', { subscriberId: id, error: describeError(error) });
   }
+  return acceptedAfterFloor(req, deps, cors, started);
+}
+
+/** The neutral answer, no sooner than `signupMinMs` after the request arrived. */
+async function acceptedAfterFloor(
+  req: Request,
+  deps: RouteDeps,
+  cors: Record<string, string>,
+  started: number,
+): Promise<HttpResponse> {
   const left = (deps.signupMinMs ?? 0) - (performance.now() - started);
   if (left > 0) await (deps.sleep ?? wait)(left);
   return signupAccepted(req, cors);

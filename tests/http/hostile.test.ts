@@ -4,7 +4,7 @@
  * bodies. Each case checks the status, that nothing was stored or sent that should not
  * be, and that the API still serves a real visitor afterwards.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { TOO_MANY_SIGNUPS_MESSAGE } from '../../functions/http/signup-route.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
@@ -119,5 +119,46 @@ describe('many spellings of one mailbox', () => {
     t.clock.advance(24 * 60 * MINUTE);
     await t.call(jsonPost('/subscribe', { email: 'victim+late@example.com' }));
     expect(t.mailer.sent).toHaveLength(4);
+  });
+});
+
+describe('a bot caught by the honeypot', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('waits the same floor as a real sign-up, and nothing is stored or sent', async () => {
+    // performance.now() is what the API measures the time taken with; only the test moves it.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const floor = 1000;
+    const waits: number[] = [];
+    const t = testApi({
+      signupMinMs: floor,
+      sleep: async (ms) => {
+        waits.push(ms);
+        vi.advanceTimersByTime(ms);
+      },
+    });
+    const bots = [
+      formPost('/subscribe', { email: 'bot@example.com', website: 'https://spam.example' }),
+      jsonPost('/subscribe', { email: 'bot@example.com', website: 'spam' }),
+      formPost('/subscribe', { email: 'not an address', website: 'x' }),
+    ];
+    for (const bot of bots) {
+      waits.length = 0;
+      const started = performance.now();
+      const response = await t.call(bot);
+      expect([202, 303]).toContain(response.statusCode);
+      expect(waits).toEqual([floor]);
+      expect(performance.now() - started).toBe(floor);
+    }
+    expect(t.store.records.size).toBe(0);
+    expect(t.mailer.sent).toEqual([]);
+
+    waits.length = 0;
+    const started = performance.now();
+    await t.call(jsonPost('/subscribe', { email: 'human@example.com' }));
+    expect(performance.now() - started).toBe(floor);
+    await expectStillServes(t);
   });
 });
