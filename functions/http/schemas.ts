@@ -2,10 +2,13 @@
  * What the sign-up API accepts, as zod schemas. Messages are written for the person at
  * the form: the pages show them as they are.
  */
+import { domainToASCII } from 'node:url';
 import * as z from 'zod/mini';
 
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets. */
 export const MAX_EMAIL_LENGTH = 254;
+/** RFC 5321: the local part (before the @) is at most 64 octets. */
+export const MAX_LOCAL_PART_LENGTH = 64;
 export const MAX_FIRST_NAME_LENGTH = 80;
 /** Requests with a larger body get 413 before anything is parsed. */
 export const MAX_BODY_BYTES = 10 * 1024;
@@ -14,6 +17,7 @@ export const messages = {
   missingEmail: 'Enter your email address.',
   multipleEmails: 'Enter just one email address.',
   emailTooLong: `That email address is too long (at most ${MAX_EMAIL_LENGTH} characters).`,
+  localPartTooLong: `The part before the @ is too long (at most ${MAX_LOCAL_PART_LENGTH} characters).`,
   invalidEmail: 'Enter a valid email address, like name@example.com.',
   firstNameTooLong: `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`,
   firstNameCharacters: 'Your first name cannot contain line breaks or the characters < and >.',
@@ -32,10 +36,36 @@ const forbiddenInName = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069<>]/u;
 // The name is greeted in a confirmation email that goes to whatever address was typed, and
 // mail clients turn text like `example.com/win` into a link: anyone could otherwise have the
 // clinic send a link of their choosing to anyone. Names need no scheme, @ or domain.
-const linkInName = /:\/\/|@|www\.|[\p{L}\p{N}]\.\p{L}{2,}/iu;
+// Checked after NFKC, which turns full-width `ｅｖｉｌ．ｃｏｍ` and `＠` into ASCII; the
+// ideographic full stop `。` (which NFKC keeps, and mail clients link like a dot) is a dot too.
+const linkInName = /:\/\/|@|www[.\u3002]|[\p{L}\p{N}][.\u3002]\p{L}{2,}/iu;
 
 const text = (missing?: string) =>
   z.string({ error: (issue) => (issue.input === undefined && missing ? missing : messages.notText) });
+
+// RFC 5322 atext: what an unquoted local part may hold, in dot-separated runs. Quoted local
+// parts and IP-literal domains are refused: mail providers do not hand them out.
+const dotAtom = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+// A DNS label (letters, digits, hyphens inside); the top-level one all letters or punycode.
+const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const topLevel = /^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/i;
+
+/**
+ * The address as SES takes it: the domain in ASCII (an internationalised domain becomes
+ * punycode, `пример.рф` -> `xn--e1afmkfd.xn--p1ai`), or undefined when it is not one.
+ */
+export function asciiAddress(value: string): string | undefined {
+  const at = value.lastIndexOf('@');
+  if (at < 1) return undefined;
+  const local = value.slice(0, at);
+  const domain = domainToASCII(value.slice(at + 1));
+  if (!dotAtom.test(local) || !domain || domain.length > 253) return undefined;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => label.test(l)) || !topLevel.test(labels.at(-1) ?? '')) {
+    return undefined;
+  }
+  return `${local}@${domain}`;
+}
 
 const emailField = z.pipe(
   text(messages.missingEmail).check(
@@ -43,14 +73,25 @@ const emailField = z.pipe(
     z.minLength(1, messages.missingEmail),
     z.maxLength(MAX_EMAIL_LENGTH, { error: messages.emailTooLong, abort: true }),
     z.refine((v: string) => !listSeparator.test(v), { error: messages.multipleEmails, abort: true }),
+    z.refine((v: string) => v.lastIndexOf('@') <= MAX_LOCAL_PART_LENGTH, {
+      error: messages.localPartTooLong,
+      abort: true,
+    }),
+    z.refine((v: string) => asciiAddress(v) !== undefined, { error: messages.invalidEmail, abort: true }),
   ),
-  z.email({ error: messages.invalidEmail }),
+  z.pipe(
+    z.transform((v: string) => asciiAddress(v) as string),
+    // Punycode is longer than the Unicode it spells: the limit holds for what SES gets.
+    text().check(z.maxLength(MAX_EMAIL_LENGTH, { error: messages.emailTooLong })),
+  ),
 );
 
 /** Optional first name: trimmed, empty means none. */
 const firstNameField = z.optional(
   z.pipe(
     text().check(
+      // NFKC first, so the checks and the greeting see the same letters: the stored name is this.
+      z.overwrite((v: string) => v.normalize('NFKC')),
       z.trim(),
       z.maxLength(MAX_FIRST_NAME_LENGTH, { error: messages.firstNameTooLong, abort: true }),
       z.refine((v: string) => !forbiddenInName.test(v), { error: messages.firstNameCharacters, abort: true }),

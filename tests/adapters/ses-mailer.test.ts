@@ -10,6 +10,7 @@ import {
   MailerRetryableError,
   type OutgoingEmail,
 } from '../../functions/core/ports.js';
+import { signupJsonSchema } from '../../functions/http/schemas.js';
 
 const email: OutgoingEmail = {
   to: 'reader@example.org',
@@ -86,6 +87,25 @@ describe('SesMailer against aws-ses-v2-local', () => {
     expect(headers['List-Unsubscribe']).toBe('<https://api.example/unsubscribe?token=k1.abc.def>');
     expect(headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(headers['List-Id']).toBe('<knee-pain.api.example>');
+  });
+
+  it('sends to every kind of address the sign-up form accepts', async () => {
+    const typed = [
+      'a@example.xn--p1ai',
+      'user@пример.рф',
+      "o'brien!#$%&*+/=?^_`{|}~-x@example.com",
+      `${'a'.repeat(64)}@example.com`,
+    ];
+    const accepted = typed.map((address) => {
+      const parsed = signupJsonSchema.safeParse({ email: address });
+      if (!parsed.success) throw new Error(`the form refused ${address}`);
+      return parsed.data.email;
+    });
+    const mailer = new SesMailer(client, opts);
+    for (const to of accepted) await mailer.send({ ...email, to });
+
+    expect((await stored()).map((e) => e.destination.to[0])).toEqual(accepted);
+    expect(accepted[1]).toBe('user@xn--e1afmkfd.xn--p1ai');
   });
 });
 

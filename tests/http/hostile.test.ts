@@ -162,3 +162,78 @@ describe('a bot caught by the honeypot', () => {
     await expectStillServes(t);
   });
 });
+
+describe('names that hide a link', () => {
+  it.each([
+    'ｅｖｉｌ．ｃｏｍ',
+    'evil。com',
+    'evil｡com',
+    'evil．com',
+    'ｗｗｗ．evil',
+    'me＠evil',
+    'ｈｔｔｐｓ：／／evil',
+  ])('refuses %j with 400, storing and sending nothing', async (firstName) => {
+    const t = testApi();
+    const json = await t.call(jsonPost('/subscribe', { email: 'ann@example.com', firstName }));
+    const form = await t.call(formPost('/subscribe', { email: 'ann@example.com', firstName }));
+
+    expect(json.statusCode).toBe(400);
+    expect(errorOf(json)).toEqual({
+      code: 'invalid_first_name',
+      message: 'Your first name cannot contain a web or email address.',
+    });
+    expect(form.statusCode).toBe(400);
+    expect(t.store.records.size).toBe(0);
+    expect(t.mailer.sent).toEqual([]);
+    await expectStillServes(t);
+  });
+
+  it('greets a full-width name in the letters it checked', async () => {
+    const t = testApi();
+    await t.call(jsonPost('/subscribe', { email: 'fiona@example.com', firstName: 'Ｆｉｏｎａ' }));
+    expect(t.store.records.get(subscriberId('fiona@example.com'))?.firstName).toBe('Fiona');
+    expect(t.mailer.sent[0]?.text).toContain('Fiona');
+  });
+});
+
+describe('addresses by the rules mail providers follow', () => {
+  it.each([
+    ['a@example.xn--p1ai', 'a@example.xn--p1ai'],
+    ['user@пример.рф', 'user@xn--e1afmkfd.xn--p1ai'],
+    ["o'brien!#$%&*+/=?^_`{|}~-x@example.com", "o'brien!#$%&*+/=?^_`{|}~-x@example.com"],
+    [`${'a'.repeat(64)}@example.com`, `${'a'.repeat(64)}@example.com`],
+  ])('accepts %j and mails it as %j', async (email, sentTo) => {
+    const t = testApi();
+    const response = await t.call(jsonPost('/subscribe', { email }));
+    expect(response.statusCode).toBe(202);
+    expect(t.mailer.sent.map((m) => m.to)).toEqual([sentTo]);
+    expect(t.store.records.get(subscriberId(sentTo))?.email).toBe(sentTo);
+  });
+
+  it.each([
+    [`${'a'.repeat(65)}@example.com`, 'The part before the @ is too long (at most 64 characters).'],
+    [
+      `a@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(57)}.com`,
+      'That email address is too long',
+    ],
+    ['a..b@example.com', 'Enter a valid email address'],
+    ['.ann@example.com', 'Enter a valid email address'],
+    ['ann@[192.0.2.1]', 'Enter a valid email address'],
+    ['ann@-example.com', 'Enter a valid email address'],
+    ['ann@example.c0m', 'Enter a valid email address'],
+    ['ann(comment)@example.com', 'Enter a valid email address'],
+  ])('refuses %j with a clear 400, storing and sending nothing', async (email, message) => {
+    const t = testApi();
+    const json = await t.call(jsonPost('/subscribe', { email }));
+    const form = await t.call(formPost('/subscribe', { email }));
+
+    expect(json.statusCode).toBe(400);
+    expect(errorOf(json).code).toBe('invalid_email');
+    expect(errorOf(json).message).toContain(message);
+    expect(form.statusCode).toBe(400);
+    expect(form.body).toContain(message.replace("'", '&#39;'));
+    expect(t.store.records.size).toBe(0);
+    expect(t.mailer.sent).toEqual([]);
+    await expectStillServes(t);
+  });
+});
