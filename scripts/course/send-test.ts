@@ -5,8 +5,8 @@ import { bookingLink } from '../../functions/core/settings.js';
 import type { CourseContext } from './context.js';
 
 /**
- * Renders the email with its sample data (the clinic's own name, address and site where
- * the email shows them) and sends it with "[TEST] " before the subject. Its tags carry
+ * Renders the email with its sample data (the clinic's own name, address, site and booking
+ * page where the email shows them) and sends it with "[TEST] " before the subject. Its tags carry
  * no course or email id, so mail events never count it in the course statistics.
  */
 export async function runSendTest(

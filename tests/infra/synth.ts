@@ -11,6 +11,7 @@ export const FULL_CONFIG = {
   clinicName: 'Riverside Massage & Bodywork',
   postalAddress: '12 Mill Lane, Riverside, RS1 2AB, United Kingdom',
   siteUrl: 'https://clinic.example',
+  bookingUrl: 'https://clinic.example/book',
   allowedOrigins: ['https://clinic.example'],
   sendHour: 8,
   defaultTimeZone: 'Europe/London',
@@ -21,6 +22,8 @@ export const FULL_CONFIG = {
   sesIdentityDomain: 'clinic.example',
   mailFromSubdomain: 'mail',
   alarmEmail: 'owner@clinic.example',
+  trackOpensAndClicks: true,
+  clickTrackingDomain: 'click.clinic.example',
   logRetentionDays: 90,
 };
 
