@@ -32,7 +32,7 @@ export async function postConfirm(req: Request, deps: RouteDeps): Promise<HttpRe
 /**
  * The unsubscribe button and RFC 8058 one-click both land here: 200 with a page, never a
  * redirect. Mail providers post `List-Unsubscribe=One-Click` as a form or multipart body
- * with the token in the query, so the body's type does not matter when the query has it.
+ * with the token in the query; a token in either kind of body works the same (RFC 8058).
  */
 export async function postUnsubscribe(req: Request, deps: RouteDeps): Promise<HttpResponse> {
   if (req.body.type === 'too-large') return tooLarge(req);

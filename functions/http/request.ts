@@ -8,6 +8,7 @@ import type { LifecycleDeps } from '../core/lifecycle.js';
 import type { ClientBudget } from '../core/limits.js';
 import type { Logger, MetricsSink } from '../core/ports.js';
 import type { CourseSettings } from '../core/settings.js';
+import { boundaryOf, parseMultipart } from './multipart.js';
 import { messagePage, type PageContext } from './pages.js';
 import { type HttpResponse, html, json } from './response.js';
 import { MAX_BODY_BYTES } from './schemas.js';
@@ -15,9 +16,10 @@ import { MAX_BODY_BYTES } from './schemas.js';
 const MAX_IP_LENGTH = 64;
 const MAX_USER_AGENT_LENGTH = 512;
 const FORM = 'application/x-www-form-urlencoded';
+const MULTIPART = 'multipart/form-data';
 const JSON_TYPE = 'application/json';
 
-/** An urlencoded form body. */
+/** A form body, urlencoded or multipart (its text fields). */
 export interface FormBody {
   readonly type: 'form';
   /** Each field's last value, as the sign-up schema reads them. */
@@ -39,6 +41,8 @@ export type ParsedBody =
   | FormBody
   | { readonly type: 'json'; readonly value: unknown }
   | { readonly type: 'invalid-json' }
+  /** A multipart body that is not well formed, or has no usable boundary. */
+  | { readonly type: 'invalid-form' }
   | { readonly type: 'too-large' }
   | { readonly type: 'none' };
 
@@ -109,7 +113,7 @@ export function toRequest(event: APIGatewayProxyEventV2, configured: CourseSetti
     path,
     query: new URLSearchParams(event.rawQueryString ?? ''),
     headers,
-    body: parseBody(event, mediaType),
+    body: parseBody(event, mediaType, headers['content-type'] ?? ''),
     wantsJson: mediaType === JSON_TYPE || (accept.includes(JSON_TYPE) && !accept.includes('text/html')),
     sourceIp: clamp(event.requestContext.http.sourceIp ?? '', MAX_IP_LENGTH),
     userAgent: clamp(
@@ -120,20 +124,15 @@ export function toRequest(event: APIGatewayProxyEventV2, configured: CourseSetti
   };
 }
 
-function parseBody(event: APIGatewayProxyEventV2, mediaType: string): ParsedBody {
+function parseBody(event: APIGatewayProxyEventV2, mediaType: string, contentType: string): ParsedBody {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) return { type: 'too-large' };
-  if (mediaType === FORM) {
-    const form = new URLSearchParams(bytes.toString('utf8'));
-    const first = new Map<string, string>();
-    for (const [name, value] of form) if (!first.has(name)) first.set(name, value);
-    return {
-      type: 'form',
-      fields: Object.fromEntries(form),
-      first,
-      repeatedEmail: form.getAll('email').length > 1,
-    };
+  if (mediaType === FORM) return formBody([...new URLSearchParams(bytes.toString('utf8'))]);
+  if (mediaType === MULTIPART) {
+    const boundary = boundaryOf(contentType);
+    const fields = boundary === undefined ? undefined : parseMultipart(bytes, boundary);
+    return fields ? formBody(fields) : { type: 'invalid-form' };
   }
   if (mediaType === JSON_TYPE) {
     try {
@@ -143,6 +142,17 @@ function parseBody(event: APIGatewayProxyEventV2, mediaType: string): ParsedBody
     }
   }
   return { type: 'none' };
+}
+
+function formBody(pairs: readonly [string, string][]): FormBody {
+  const first = new Map<string, string>();
+  for (const [name, value] of pairs) if (!first.has(name)) first.set(name, value);
+  return {
+    type: 'form',
+    fields: Object.fromEntries(pairs),
+    first,
+    repeatedEmail: pairs.filter(([name]) => name === 'email').length > 1,
+  };
 }
 
 /** An error as JSON or as a page, whichever the caller wants. */

@@ -80,6 +80,8 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
       return fail(413, 'payload_too_large', 'The request is too large.');
     case 'invalid-json':
       return fail(400, 'invalid_json', 'The request body is not valid JSON.');
+    case 'invalid-form':
+      return fail(400, 'invalid_form', 'The form could not be read: its multipart body is not well formed.');
     case 'json':
       parsed = signupJsonSchema.safeParse(body.value);
       break;
@@ -95,7 +97,7 @@ export async function postSubscribe(req: Request, deps: RouteDeps): Promise<Http
       return fail(
         415,
         'unsupported_media_type',
-        'Send the form as application/x-www-form-urlencoded or application/json.',
+        'Send the form as application/x-www-form-urlencoded, multipart/form-data or application/json.',
       );
   }
 

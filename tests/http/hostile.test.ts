@@ -10,7 +10,7 @@ import { TOO_MANY_SIGNUPS_MESSAGE } from '../../functions/http/signup-route.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
 import { subscriberId } from '../support/identity.js';
 import { MemoryLimiter } from '../support/memory-limiter.js';
-import { type TestApi, testApi } from './harness.js';
+import { confirmTokenFrom, storeSnapshot, type TestApi, testApi } from './harness.js';
 
 const MINUTE = 60_000;
 
@@ -235,5 +235,105 @@ describe('addresses by the rules mail providers follow', () => {
     expect(t.store.records.size).toBe(0);
     expect(t.mailer.sent).toEqual([]);
     await expectStillServes(t);
+  });
+});
+
+describe('one-click unsubscribe with the token in the body (RFC 8058)', () => {
+  async function reader(): Promise<TestApi & { token: string; id: string }> {
+    const t = testApi();
+    const address = 'reader@example.com';
+    await t.call(formPost('/subscribe', { email: address }));
+    await t.call(formPost('/confirm', { token: confirmTokenFrom(t.mailer, address) }));
+    t.queue.drain();
+    const id = subscriberId(address);
+    return { ...t, id, token: t.tokens.sign('unsubscribe', id, { now: t.clock.now() }) };
+  }
+  const multipart = (boundary: string, fields: Record<string, string>) =>
+    `${Object.entries(fields)
+      .map(
+        ([name, value]) =>
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      )
+      .join('')}--${boundary}--\r\n`;
+
+  it.each([false, true])('unsubscribes with the token in a multipart body (base64: %s)', async (base64) => {
+    const t = await reader();
+    const boundary = '----mail-provider-7';
+    const response = await t.call(
+      httpEvent({
+        method: 'POST',
+        path: '/unsubscribe',
+        headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
+        body: multipart(boundary, { 'List-Unsubscribe': 'One-Click', token: t.token }),
+        base64,
+      }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect((await t.store.get(t.id))?.status).toBe('unsubscribed');
+  });
+
+  it('unsubscribes with the token in an urlencoded body', async () => {
+    const t = await reader();
+    const response = await t.call(
+      formPost('/unsubscribe', { 'List-Unsubscribe': 'One-Click', token: t.token }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect((await t.store.get(t.id))?.status).toBe('unsubscribed');
+  });
+
+  it.each([
+    ['no boundary', 'multipart/form-data', (token: string) => multipart('b', { token })],
+    [
+      'a broken body',
+      'multipart/form-data; boundary=b',
+      (token: string) => `--b\r\nname="token"\r\n${token}`,
+    ],
+    [
+      'a file part',
+      'multipart/form-data; boundary=b',
+      (token: string) =>
+        `--b\r\nContent-Disposition: form-data; name="token"; filename="t"\r\n\r\n${token}\r\n--b--\r\n`,
+    ],
+  ])('refuses %s with 400, changing nothing', async (_case, contentType, bodyOf) => {
+    const t = await reader();
+    const before = await storeSnapshot(t.store);
+    const response = await t.call(
+      httpEvent({
+        method: 'POST',
+        path: '/unsubscribe',
+        headers: { 'content-type': contentType },
+        body: bodyOf(t.token),
+      }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(await storeSnapshot(t.store)).toBe(before);
+    await expectStillServes(t);
+  });
+
+  it('refuses a malformed multipart sign-up with 400, storing and sending nothing', async () => {
+    const t = testApi();
+    const response = await t.call(
+      jsonPost('/subscribe', '--b\r\nContent-Disposition: form-data; name="email"\r\n', {
+        headers: { 'content-type': 'multipart/form-data; boundary=b' },
+      }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(t.store.records.size).toBe(0);
+    expect(t.mailer.sent).toEqual([]);
+    await expectStillServes(t);
+  });
+
+  it('accepts a sign-up form sent as multipart', async () => {
+    const t = testApi();
+    const response = await t.call(
+      httpEvent({
+        method: 'POST',
+        path: '/subscribe',
+        headers: { 'content-type': 'multipart/form-data; boundary=b' },
+        body: multipart('b', { email: 'multi@example.com', firstName: 'Mo' }),
+      }),
+    );
+    expect(response.statusCode).toBe(303);
+    expect(t.mailer.sent.map((m) => m.to)).toEqual(['multi@example.com']);
   });
 });
