@@ -244,3 +244,37 @@ export function jsonResult(
     body: JSON.stringify(body),
   };
 }
+
+/** Where the local stack's own endpoints live (never deployed). */
+export const LOCAL_PATH = '/_local/';
+
+/**
+ * Why a request may not use a `/_local/*` endpoint, as the answer to send, or undefined.
+ * Any web page the developer visits could post to localhost: a browser sends a cross-site
+ * `text/plain` or form POST without asking, so only `application/json` is accepted (which a
+ * page on another site cannot send without a CORS preflight this server never grants),
+ * and a request a browser marks as from another origin is refused. curl sends no Origin.
+ */
+export function localEndpointRefusal(
+  req: IncomingMessage,
+  sitePort: number,
+): APIGatewayProxyStructuredResultV2 | undefined {
+  const origin = req.headers.origin;
+  const local = ['localhost', '127.0.0.1', '[::1]'].map((host) => `http://${host}:${sitePort}`);
+  const site = req.headers['sec-fetch-site'];
+  if (
+    (origin !== undefined && !local.includes(origin)) ||
+    (site !== undefined && !['same-origin', 'none'].includes(String(site)))
+  ) {
+    return jsonResult(403, {
+      message: 'Local endpoints answer only the local site or a local tool like curl',
+    });
+  }
+  if (req.method === 'OPTIONS')
+    return jsonResult(403, { message: 'Local endpoints allow no cross-origin requests' });
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (req.method === 'POST' && mediaType !== 'application/json') {
+    return jsonResult(415, { message: 'Send application/json' });
+  }
+  return undefined;
+}

@@ -31,7 +31,14 @@ import { createSweepHandler } from '../functions/handlers/sweep.js';
 import { createApi } from '../functions/http/api.js';
 import { sesMailer, signupLimiter, subscriberStore } from '../functions/wiring.js';
 import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
-import { jsonResult, lambdaRequestListener, readBody, writeResult } from './local-http.js';
+import {
+  jsonResult,
+  LOCAL_PATH,
+  lambdaRequestListener,
+  localEndpointRefusal,
+  readBody,
+  writeResult,
+} from './local-http.js';
 import {
   type LocalMailEventType,
   ObservedMailer,
@@ -308,8 +315,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const preview = await mountPreview(siteUrl);
     route = (req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      if (path === '/_local/simulate') {
-        void serveSimulate(req, res, simulate);
+      if (path.startsWith(LOCAL_PATH)) {
+        const refusal = localEndpointRefusal(req, sitePort);
+        if (refusal) {
+          writeResult(res, refusal);
+          req.resume();
+        } else if (path === `${LOCAL_PATH}simulate`) {
+          void serveSimulate(req, res, simulate);
+        } else {
+          writeResult(res, jsonResult(404, { message: 'No such local endpoint' }));
+          req.resume();
+        }
       } else if (preview.handles(path)) {
         preview.listener(req, res);
       } else {

@@ -122,6 +122,37 @@ describe('the local stack', () => {
     expect(status).toBe('bounced');
   });
 
+  it('refuses cross-site posts to its local endpoints, changing nothing', async () => {
+    const address = 'smoke-cross-site@example.com';
+    await signUp(stack, address);
+    await waitFor('the confirmation', async () =>
+      (await emailsTo(stack, address)).length ? true : undefined,
+    );
+    const body = JSON.stringify({ type: 'complaint', email: address });
+    const post = (headers: Record<string, string>, path = '/_local/simulate') =>
+      fetch(`${stack.urls.site}${path}`, { method: 'POST', headers, body });
+
+    const plain = await post({ 'content-type': 'text/plain' });
+    const form = await post({ 'content-type': 'application/x-www-form-urlencoded' });
+    const otherOrigin = await post({ 'content-type': 'application/json', origin: 'https://evil.example' });
+    const crossSite = await post({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' });
+    const unknown = await post(
+      { 'content-type': 'text/plain', origin: 'https://evil.example' },
+      '/_local/other',
+    );
+
+    expect([plain.status, form.status, otherOrigin.status, crossSite.status, unknown.status]).toEqual([
+      415, 415, 403, 403, 403,
+    ]);
+    expect((await plain.json()).message).toBe('Send application/json');
+    expect((await otherOrigin.json()).message).toContain('only the local site');
+    expect((await stack.store.get(stack.idOf(address)))?.status).toBe('pending');
+
+    const sameSite = await post({ 'content-type': 'application/json', origin: stack.urls.site });
+    expect(sameSite.status).toBe(202);
+    expect((await fetch(`${stack.urls.site}/health`)).status).toBe(200);
+  });
+
   it('answers 404 when simulating for an address that was never mailed', async () => {
     const res = await fetch(`${stack.urls.site}/_local/simulate`, {
       method: 'POST',
@@ -133,11 +164,12 @@ describe('the local stack', () => {
   });
 
   it('refuses a simulation without the JSON body, such as an address in the URL', async () => {
-    const res = await fetch(`${stack.urls.site}/_local/simulate?type=bounce&email=x%40example.com`, {
-      method: 'POST',
-    });
+    const url = `${stack.urls.site}/_local/simulate?type=bounce&email=x%40example.com`;
+    const bare = await fetch(url, { method: 'POST' });
+    const empty = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
 
-    expect(res.status).toBe(400);
+    expect(bare.status).toBe(415);
+    expect(empty.status).toBe(400);
   });
 });
 
