@@ -4,7 +4,9 @@
  * bodies. Each case checks the status, that nothing was stored or sent that should not
  * be, and that the API still serves a real visitor afterwards.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { subscriberId as keyedId } from '../../functions/core/identity.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { TOO_MANY_SIGNUPS_MESSAGE } from '../../functions/http/signup-route.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
@@ -335,5 +337,26 @@ describe('one-click unsubscribe with the token in the body (RFC 8058)', () => {
     );
     expect(response.statusCode).toBe(303);
     expect(t.mailer.sent.map((m) => m.to)).toEqual(['multi@example.com']);
+  });
+});
+
+describe('someone holding a link or a log line', () => {
+  it('cannot test a guessed address against the id in it', async () => {
+    const t = testApi();
+    const address = 'guess-me@example.com';
+    await t.call(jsonPost('/subscribe', { email: address }));
+    const token = confirmTokenFrom(t.mailer, address);
+    const { subscriberId: inLink } = t.tokens.verify(token, 'confirm', t.clock.now());
+    const inLog = t.logs.find((l) => l.message === 'Sign-up')?.attributes.subscriberId;
+
+    const unkeyed = (prefix: string) =>
+      createHash('sha256').update(`${prefix}${address}`).digest('base64url');
+    for (const guess of [unkeyed(''), unkeyed('knee-course:v1:'), unkeyed('knee-course:v2:')]) {
+      expect(inLink).not.toBe(guess);
+    }
+    expect(inLog).toBe(inLink);
+    expect(inLink).toBe(subscriberId(address));
+    expect(keyedId(address, 'another-deployment-key-0123456789abcdef01')).not.toBe(inLink);
+    expect(JSON.stringify(t.logs)).not.toContain(address);
   });
 });
