@@ -66,7 +66,8 @@ export const TABLE = {
 
 /**
  * Names of the course-wide counters in the table. Every counter is bumped by the write
- * path that causes it, so stats are one item read, never a scan.
+ * path that causes it, so stats are one item read, never a scan. Each bump that knows
+ * its time also lands in that UTC day's item (`COUNTERS#2026-12-02`, kept a year).
  */
 export const COUNTER = {
   signedUp: 'signedUp',
@@ -84,6 +85,8 @@ export const COUNTER = {
   opened: (emailId: string) => `opened:${emailId}`,
   clicked: (emailId: string) => `clicked:${emailId}`,
   sendFailed: (emailId: string) => `sendFailed:${emailId}`,
+  /** Unsubscribes by the last email received before leaving; `none` before any lesson. */
+  unsubscribedAfter: (emailId: string) => `unsubscribedAfter:${emailId}`,
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -20,6 +21,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../contract.js';
+import { utcDay } from '../core/counters.js';
 import type { SendingGuard } from '../core/guard.js';
 import {
   ConflictError,
@@ -33,6 +35,11 @@ import type { Subscriber } from '../core/subscriber.js';
 
 const SUB_PREFIX = 'SUB#';
 const COUNTERS_PK = 'COUNTERS';
+/** One item per UTC day: `COUNTERS#2026-12-02`, deleted by TTL after DAY_ITEM_TTL_DAYS. */
+const DAY_PREFIX = `${COUNTERS_PK}#`;
+const DAY_ITEM_TTL_DAYS = 366;
+/** Keys BatchGetItem takes per call. */
+const BATCH_GET_MAX = 100;
 /** The reputation guard's state (functions/core/guard.ts). */
 const GUARD_PK = 'GUARD';
 const { dueIndex } = TABLE;
@@ -108,7 +115,12 @@ export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
     };
   }
 
-  async increment(deltas: CounterDeltas): Promise<void> {
+  /**
+   * One UpdateItem on the totals and, with `at`, a second on the day's item (1 WCU each
+   * while an item stays under 1 KB). The day's write follows the totals' and its failure
+   * is dropped: a day may miss a bump, never count one twice when the caller retries.
+   */
+  async increment(deltas: CounterDeltas, at?: Date): Promise<void> {
     const entries = Object.entries(deltas);
     if (entries.length === 0) return;
     // Counter names contain ':' and '-', so every one goes through a placeholder.
@@ -119,15 +131,54 @@ export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
       values[`:c${i}`] = delta;
       return `#c${i} :c${i}`;
     });
+    const add = { ExpressionAttributeNames: names, ExpressionAttributeValues: values };
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: COUNTERS_PK },
         UpdateExpression: `ADD ${adds.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ...add,
       }),
     );
+    if (!at) return;
+    const day = utcDay(at);
+    const expiry = Math.floor(Date.parse(day) / 1000) + DAY_ITEM_TTL_DAYS * 86_400;
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: DAY_PREFIX + day },
+          UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = :ttl`,
+          ExpressionAttributeNames: { ...names, '#ttl': TABLE.expiryAttribute },
+          ExpressionAttributeValues: { ...values, ':ttl': expiry },
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  /** BatchGetItem, up to 100 days a call, eventually consistent (half the read units). */
+  async readDailyCounters(days: readonly string[]): Promise<Record<string, Record<string, number>>> {
+    const found: Record<string, Record<string, number>> = {};
+    for (let start = 0; start < days.length; start += BATCH_GET_MAX) {
+      let keys: Item[] = [...new Set(days.slice(start, start + BATCH_GET_MAX))].map((d) => ({
+        pk: DAY_PREFIX + d,
+      }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('DynamoDB left daily counters unread after 8 retries');
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const { pk, [TABLE.expiryAttribute]: _ttl, ...counters } = item;
+          found[String(pk).slice(DAY_PREFIX.length)] = Object.fromEntries(
+            Object.entries(counters).map(([name, value]) => [name, Number(value)]),
+          );
+        }
+        keys = (UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
+      }
+    }
+    return found;
   }
 
   async readCounters(): Promise<Record<string, number>> {

@@ -15,3 +15,14 @@ export class Tally {
     return [...this.#counts.values()];
   }
 }
+
+/** The UTC day of a time, as daily counters are keyed: `2026-12-02`. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** The `count` UTC days that end with the day of `now`, oldest first. */
+export function lastDays(now: Date, count: number): string[] {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Array.from({ length: count }, (_, i) => utcDay(new Date(today - (count - 1 - i) * 86_400_000)));
+}

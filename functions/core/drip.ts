@@ -230,7 +230,7 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
  */
 export async function sendOne(deps: SendDeps, request: SendRequest): Promise<SendOutcome> {
   const { outcome, counters } = await sendNext(deps, request);
-  if (Object.keys(counters).length > 0) await bumpCounters(deps.store, counters);
+  if (Object.keys(counters).length > 0) await bumpCounters(deps.store, counters, deps.clock.now());
   return outcome;
 }
 

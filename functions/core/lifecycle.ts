@@ -154,7 +154,7 @@ export async function subscribe(deps: LifecycleDeps, input: SignupInput): Promis
   if (!decision.sendFor) return decision.outcome;
   const { outcome } = decision;
   const { next, now } = decision.sendFor;
-  if (outcome !== 'resent') await bumpCounters(deps.store, { [COUNTER.signedUp]: 1 });
+  if (outcome !== 'resent') await bumpCounters(deps.store, { [COUNTER.signedUp]: 1 }, now);
   try {
     await deliverConfirmation(deps, next, now);
   } catch (error) {
@@ -253,7 +253,7 @@ export async function confirm(
   });
 
   if (result === 'confirmed') {
-    await bumpCounters(deps.store, { [COUNTER.confirmed]: 1 });
+    await bumpCounters(deps.store, { [COUNTER.confirmed]: 1 }, deps.clock.now());
     const first = course.sequence[0].id;
     // Lesson 1 is already due in the record; if the queue is down, the next sweep sends it.
     await deps.queue.enqueue([{ subscriberId: id, emailId: first }]).catch(() => undefined);
@@ -284,11 +284,13 @@ export async function unsubscribeById(
   deps: Pick<LifecycleDeps, 'store' | 'clock'>,
   subscriberId: string,
 ): Promise<'unsubscribed' | 'already-unsubscribed' | 'not-found'> {
+  let lastEmail = 'none';
   const result = await retryOnConflict(async () => {
     const current = await deps.store.get(subscriberId);
     if (!current) return 'not-found' as const;
     if (current.status === 'unsubscribed' || isSuppressed(current.status))
       return 'already-unsubscribed' as const;
+    lastEmail = course.sequence.findLast((e) => Object.hasOwn(current.sent, e.id))?.id ?? 'none';
     const { nextIndex: _i, nextSendAt: _s, claim: _c, optInId: _o, ...rest } = current;
     const next: Subscriber = {
       ...rest,
@@ -300,7 +302,10 @@ export async function unsubscribeById(
     await deps.store.put(next, current.version);
     return 'unsubscribed' as const;
   });
-  if (result === 'unsubscribed') await bumpCounters(deps.store, { [COUNTER.unsubscribed]: 1 });
+  if (result === 'unsubscribed') {
+    const counters = { [COUNTER.unsubscribed]: 1, [COUNTER.unsubscribedAfter(lastEmail)]: 1 };
+    await bumpCounters(deps.store, counters, deps.clock.now());
+  }
   return result;
 }
 
@@ -347,7 +352,7 @@ export async function eraseSubscriber(
     await deps.store.delete(id, current.version);
     return 'deleted' as const;
   });
-  if (result !== 'not-found') await bumpCounters(deps.store, { [COUNTER.erased]: 1 });
+  if (result !== 'not-found') await bumpCounters(deps.store, { [COUNTER.erased]: 1 }, deps.clock.now());
   return result;
 }
 
@@ -373,7 +378,7 @@ async function deliverConfirmation(
       .catch(() => undefined);
     throw error;
   }
-  await bumpCounters(deps.store, { [COUNTER.confirmationsSent]: 1 });
+  await bumpCounters(deps.store, { [COUNTER.confirmationsSent]: 1 }, now);
 }
 
 async function sendConfirmation(

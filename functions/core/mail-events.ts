@@ -227,7 +227,7 @@ async function applyOnce(
   });
   if (Object.keys(counters).length === 0) return outcome;
   try {
-    await deps.store.increment(counters);
+    await deps.store.increment(counters, deps.clock.now());
   } catch (error) {
     if (remembered && key) await noteDebt(deps.store, id, key, counters).catch(() => undefined);
     throw error;

@@ -38,9 +38,15 @@ export interface SubscriberStore {
   readonly dueShards: number;
   /** Subscribers of one shard whose next email is due at or before `now`, oldest first. */
   listDue(shard: number, now: Date, limit: number, cursor?: string): Promise<DuePage>;
-  /** Adds to course-wide counters (one write; best effort, not part of a state change). */
-  increment(deltas: CounterDeltas): Promise<void>;
+  /**
+   * Adds to course-wide counters (one write; best effort, not part of a state change).
+   * With `at`, the same deltas also go to that UTC day's counters (a second write, made
+   * only once the first has landed, so a bump is never counted twice in a day).
+   */
+  increment(deltas: CounterDeltas, at?: Date): Promise<void>;
   readCounters(): Promise<Record<string, number>>;
+  /** The counters of these UTC days (`2026-12-02`); days with no bump are left out. */
+  readDailyCounters(days: readonly string[]): Promise<Record<string, Record<string, number>>>;
   /** Every record, page by page (admin export and listing only; never on a hot path). */
   scan(cursor?: string): Promise<{ items: Subscriber[]; cursor?: string }>;
 }

@@ -25,6 +25,6 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> 
  * Counters are statistics, bumped after the state change they count: a failed bump must
  * not turn a completed change into an error that someone would retry.
  */
-export async function bumpCounters(store: SubscriberStore, deltas: CounterDeltas): Promise<void> {
-  await store.increment(deltas).catch(() => undefined);
+export async function bumpCounters(store: SubscriberStore, deltas: CounterDeltas, at?: Date): Promise<void> {
+  await store.increment(deltas, at).catch(() => undefined);
 }

@@ -142,7 +142,7 @@ export function createSenderHandler(
       });
     } finally {
       deps.metrics?.publish(tally.counts());
-      await bumpBatchCounters(deps.store, counters, log);
+      await bumpBatchCounters(deps.store, counters, deps.clock.now(), log);
       log.info('send batch handled', {
         records: event.Records.length,
         outcomes: Object.fromEntries(outcomes.counts().map((c) => [c.name, c.value])),
@@ -156,10 +156,11 @@ export function createSenderHandler(
 async function bumpBatchCounters(
   store: SubscriberStore,
   counters: Readonly<Record<string, number>>,
+  at: Date,
   log: Logger,
 ): Promise<void> {
   if (Object.keys(counters).length === 0) return;
-  await store.increment(counters).catch((error: unknown) => {
+  await store.increment(counters, at).catch((error: unknown) => {
     log.warn('course counters not bumped; they undercount this batch', { counters, error: safeError(error) });
   });
 }

@@ -389,6 +389,30 @@ describe('subscriber lifecycle', () => {
       expect((await store.readCounters())[COUNTER.unsubscribed]).toBe(1);
     });
 
+    it('counts the unsubscribe on the day, by the last lesson received', async () => {
+      await activeSubscriber();
+      const current = record();
+      const sent = { sentAt: '2026-05-01T10:01:00Z', messageId: 'm' };
+      await store.put(
+        { ...current, sent: { 'lesson-1': sent, 'lesson-2': sent }, version: current.version + 1 },
+        current.version,
+      );
+      clock.set('2026-05-04T08:00:00Z');
+
+      await unsubscribe(deps, unsubscribeToken());
+
+      expect(await store.readDailyCounters(['2026-05-01', '2026-05-04'])).toEqual({
+        '2026-05-01': { [COUNTER.signedUp]: 1, [COUNTER.confirmationsSent]: 1, [COUNTER.confirmed]: 1 },
+        '2026-05-04': { [COUNTER.unsubscribed]: 1, [COUNTER.unsubscribedAfter('lesson-2')]: 1 },
+      });
+    });
+
+    it('counts a pending subscriber who leaves as leaving before lesson 1', async () => {
+      await subscribe(deps, signup());
+      await unsubscribe(deps, unsubscribeToken());
+      expect((await store.readCounters())[COUNTER.unsubscribedAfter('none')]).toBe(1);
+    });
+
     it('works for a pending subscriber, whose confirm link then stops working', async () => {
       await subscribe(deps, signup());
       const confirmToken = lastToken();

@@ -260,10 +260,43 @@ describe('DynamoDB subscriber store', () => {
     expect(await store.readCounters()).toEqual({ signedUp: 3, 'sent:lesson-1': 1, confirmed: 2 });
   });
 
+  it("adds a bump with its time to that UTC day's item too, which expires a year later", async () => {
+    await store.increment({ signedUp: 1, 'unsubscribedAfter:lesson-2': 1 }, new Date('2026-12-01T23:59:59Z'));
+    await Promise.all([
+      store.increment({ signedUp: 2 }, new Date('2026-12-02T00:00:00Z')),
+      store.increment({ signedUp: 1, confirmed: 1 }, new Date('2026-12-02T17:00:00Z')),
+    ]);
+    await store.increment({ erased: 1 });
+
+    expect(await store.readCounters()).toEqual({
+      signedUp: 4,
+      confirmed: 1,
+      erased: 1,
+      'unsubscribedAfter:lesson-2': 1,
+    });
+    expect(await store.readDailyCounters(['2026-11-30', '2026-12-01', '2026-12-02'])).toEqual({
+      '2026-12-01': { signedUp: 1, 'unsubscribedAfter:lesson-2': 1 },
+      '2026-12-02': { signedUp: 3, confirmed: 1 },
+    });
+    const { Item } = await docClient.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'COUNTERS#2026-12-02' } }),
+    );
+    expect(Item?.[TABLE.expiryAttribute]).toBe(Date.parse('2027-12-03T00:00:00Z') / 1000);
+  });
+
+  it('reads more days than one batch holds, in as few calls as it takes', async () => {
+    const days = Array.from({ length: 150 }, (_, i) => new Date(Date.UTC(2026, 0, 1) + i * 86_400_000));
+    for (const day of days.filter((_, i) => i % 10 === 0)) await store.increment({ signedUp: 1 }, day);
+    const read = await store.readDailyCounters(days.map((d) => d.toISOString().slice(0, 10)));
+    expect(Object.keys(read)).toHaveLength(15);
+    expect(read['2026-05-21']).toEqual({ signedUp: 1 });
+    expect(await store.readDailyCounters([])).toEqual({});
+  });
+
   it('scans every subscriber page by page, without the counters', async () => {
     const records = Array.from({ length: 5 }, (_, n) => subscriber(n));
     await Promise.all(records.map((r) => store.put(r, undefined)));
-    await store.increment({ signedUp: 5 });
+    await store.increment({ signedUp: 5 }, now);
 
     const ids: string[] = [];
     let cursor: string | undefined;

@@ -2,6 +2,7 @@
  * In-memory SubscriberStore with the same conditional-write semantics as the DynamoDB
  * adapter, for fast core tests. Records are deep-copied in and out, as a real store would.
  */
+import { utcDay } from '../../functions/core/counters.js';
 import type { SendingGuard } from '../../functions/core/guard.js';
 import {
   ConflictError,
@@ -18,6 +19,8 @@ export class MemoryStore implements SubscriberStore, GuardStore {
   guard: SendingGuard | undefined;
   readonly records = new Map<string, Subscriber>();
   readonly counters: Record<string, number> = {};
+  /** Counters by UTC day, as the DynamoDB store keeps them. */
+  readonly daily: Record<string, Record<string, number>> = {};
   readonly dueShards = 1;
   reads = 0;
   writes = 0;
@@ -61,10 +64,22 @@ export class MemoryStore implements SubscriberStore, GuardStore {
     };
   }
 
-  async increment(deltas: CounterDeltas): Promise<void> {
+  async increment(deltas: CounterDeltas, at?: Date): Promise<void> {
     this.writes++;
-    for (const [name, delta] of Object.entries(deltas))
+    let day: Record<string, number> | undefined;
+    if (at) {
+      day = this.daily[utcDay(at)] ?? {};
+      this.daily[utcDay(at)] = day;
+    }
+    for (const [name, delta] of Object.entries(deltas)) {
       this.counters[name] = (this.counters[name] ?? 0) + delta;
+      if (day) day[name] = (day[name] ?? 0) + delta;
+    }
+  }
+
+  async readDailyCounters(days: readonly string[]): Promise<Record<string, Record<string, number>>> {
+    this.reads++;
+    return Object.fromEntries(days.flatMap((d) => (this.daily[d] ? [[d, { ...this.daily[d] }]] : [])));
   }
 
   async readCounters(): Promise<Record<string, number>> {
