@@ -231,7 +231,8 @@ export function fixedMonthly(prices: Prices = PRICES): readonly CostLine[] {
       unit: 'dashboard',
       dollars: prices.dashboardPerMonth,
     },
-    { item: 'CloudWatch alarms', quantity: 8, unit: 'alarms', dollars: 8 * prices.alarmPerMonth },
+    // 17 alarms; the guard's alarm reads two metrics, billed as two (infra/constructs/monitoring.ts).
+    { item: 'CloudWatch alarms', quantity: 18, unit: 'alarm metrics', dollars: 18 * prices.alarmPerMonth },
     {
       item: 'CloudWatch custom metrics (sent and delivered per email, queued, completed...)',
       quantity: 16,

@@ -40,6 +40,8 @@ export const ENV = {
   signupClientWindowMinutes: 'SIGNUP_CLIENT_WINDOW_MINUTES',
   /** Confirmation emails one mailbox may receive per 24 hours. */
   mailboxDailyCap: 'MAILBOX_DAILY_CAP',
+  /** Days the data of people who completed, unsubscribed or bounced is kept (record TTL). */
+  retentionDays: 'RETENTION_DAYS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -58,7 +60,7 @@ export const TABLE = {
     /** Non-key attributes the sweep reads from the index. */
     projected: ['nextIndex'],
   },
-  /** Epoch seconds after which DynamoDB deletes the item (TTL): unconfirmed sign-ups, sign-up limit counters. */
+  /** Epoch seconds after which DynamoDB deletes the item (TTL): unconfirmed sign-ups, finished records past retention, sign-up limit counters. */
   expiryAttribute: 'expiresAt',
   /** Shards of the due index. @default 8 */
   defaultDueShards: 8,
@@ -145,7 +147,10 @@ export type PublishedMailEventType = (typeof PUBLISHED_MAIL_EVENT_TYPES)[number]
  * Published only when the clinic turns tracking on: SES adds a pixel and rewrites links
  * only for a configuration set that publishes these, which in the UK and EU needs consent.
  */
-export const TRACKING_MAIL_EVENT_TYPES = ['Open', 'Click'] as const satisfies readonly PublishedMailEventType[];
+export const TRACKING_MAIL_EVENT_TYPES = [
+  'Open',
+  'Click',
+] as const satisfies readonly PublishedMailEventType[];
 
 /** The shape of an IANA zone name ("Europe/London", "UTC", "Etc/GMT+5"); no bare offsets. */
 export const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;

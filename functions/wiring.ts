@@ -24,6 +24,7 @@ import { mailboxPolicy } from './core/lifecycle.js';
 import { DEFAULT_CLIENT_BUDGET, MAX_MAILBOX_CAP } from './core/limits.js';
 import { Pacer, senderRate } from './core/pacer.js';
 import type { Logger, MetricsSink } from './core/ports.js';
+import { DEFAULT_RETENTION_DAYS } from './core/retention.js';
 import type { CourseSettings } from './core/settings.js';
 import { LinkTokens } from './core/tokens.js';
 import type { MailEventsHandlerDeps } from './handlers/mail-events.js';
@@ -92,6 +93,7 @@ const variables = {
   [ENV.signupClientLimit]: z.optional(wholeNumber('must be a whole number from 1 to 1000', 1, 1000)),
   [ENV.signupClientWindowMinutes]: z.optional(wholeNumber('must be a whole number from 1 to 1440', 1, 1440)),
   [ENV.mailboxDailyCap]: z.optional(wholeNumber('must be a whole number from 1 to 10', 1, MAX_MAILBOX_CAP)),
+  [ENV.retentionDays]: z.optional(wholeNumber('must be a whole number from 30 to 3650', 30, 3650)),
 } satisfies Record<EnvName, z.ZodMiniType>;
 
 const settingsVariables = [
@@ -123,6 +125,7 @@ export const FUNCTION_ENV = {
     ENV.signupClientLimit,
     ENV.signupClientWindowMinutes,
     ENV.mailboxDailyCap,
+    ENV.retentionDays,
     // Only the sign-up page's privacy line depends on it.
     ENV.trackOpensAndClicks,
     ...settingsVariables,
@@ -134,10 +137,11 @@ export const FUNCTION_ENV = {
     ENV.configurationSet,
     ENV.maxSendRate,
     ENV.senderMaxConcurrency,
+    ENV.retentionDays,
     ...settingsVariables,
   ],
   sweep: [ENV.tableName, ENV.dueShards, ENV.queueUrl],
-  mailEvents: [ENV.tableName, ENV.dueShards, ENV.pseudonymSecretId],
+  mailEvents: [ENV.tableName, ENV.dueShards, ENV.pseudonymSecretId, ENV.retentionDays],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_ENV;
@@ -210,9 +214,10 @@ export function subscriberStore(
   client: DynamoDBClient,
   tableName: string,
   dueShards: number = TABLE.defaultDueShards,
+  retentionDays: number = DEFAULT_RETENTION_DAYS,
 ): DynamoSubscriberStore {
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return new DynamoSubscriberStore(documents, tableName, dueShards);
+  return new DynamoSubscriberStore(documents, tableName, dueShards, retentionDays);
 }
 
 /** The course's mailer through an SES v2 client (AWS's or aws-ses-v2-local's). */
@@ -285,11 +290,16 @@ type Wired<D> = D & { logger: PowertoolsLogger };
 /** Everything the api function's handler needs, from its environment. */
 export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
   const vars = readEnvironment('api', env);
-  const settings = { ...settingsFrom(vars), trackOpensAndClicks: vars[ENV.trackOpensAndClicks] === true };
+  const retentionDays = vars[ENV.retentionDays] ?? DEFAULT_RETENTION_DAYS;
+  const settings = {
+    ...settingsFrom(vars),
+    trackOpensAndClicks: vars[ENV.trackOpensAndClicks] === true,
+    retentionDays,
+  };
   const dynamo = new DynamoDBClient({});
   return {
     ...lambdaTelemetry(),
-    store: subscriberStore(dynamo, vars[ENV.tableName], vars[ENV.dueShards]),
+    store: subscriberStore(dynamo, vars[ENV.tableName], vars[ENV.dueShards], retentionDays),
     mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
     queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
     clock: new SystemClock(),
@@ -312,7 +322,12 @@ export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHa
   const settings = settingsFrom(vars);
   // The AWS minimum for an SQS event source's maxConcurrency is 2, and the stack's default.
   const instances = vars[ENV.senderMaxConcurrency] ?? 2;
-  const store = subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]);
+  const store = subscriberStore(
+    new DynamoDBClient({}),
+    vars[ENV.tableName],
+    vars[ENV.dueShards],
+    vars[ENV.retentionDays],
+  );
   return {
     ...lambdaTelemetry(),
     store,
@@ -344,7 +359,12 @@ export function wireMailEvents(env: NodeJS.ProcessEnv = process.env): Wired<Mail
   const vars = readEnvironment('mailEvents', env);
   return {
     ...lambdaTelemetry(),
-    store: subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]),
+    store: subscriberStore(
+      new DynamoDBClient({}),
+      vars[ENV.tableName],
+      vars[ENV.dueShards],
+      vars[ENV.retentionDays],
+    ),
     clock: new SystemClock(),
     pseudonymKey: secretPseudonymKey(vars[ENV.pseudonymSecretId]),
   };

@@ -57,13 +57,18 @@ const customDomain = z.union(
   [
     z.strictObject({
       domainName: hostname,
-      hostedZoneId: z.string(required('a Route 53 zone id')).regex(/^Z[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'),
+      hostedZoneId: z
+        .string(required('a Route 53 zone id'))
+        .regex(/^Z[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'),
     }),
     z.strictObject({
       domainName: hostname,
       certificateArn: z
         .string(required('an ACM certificate ARN'))
-        .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN'),
+        .regex(
+          /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+          'must be an ACM certificate ARN',
+        ),
     }),
   ],
   { error: 'must be { "domainName", "hostedZoneId" } or { "domainName", "certificateArn" }' },
@@ -125,6 +130,8 @@ export const courseConfigSchema = z
       signupWindowMinutes: intBetween(1, 1440, 'must be a whole number between 1 and 1440').default(10),
       /** Confirmation emails one mailbox (all its +tag and dot spellings) may receive per 24 hours. @default 3 */
       confirmationsPerMailboxPerDay: intBetween(1, 10, 'must be a whole number between 1 and 10').default(3),
+      /** Days the data of people who completed, unsubscribed or bounced is kept, then erased. @default 365 */
+      retentionDays: intBetween(30, 3650, 'must be a whole number between 30 and 3650').default(365),
       /**
        * Domain the stack creates an SES identity for (Easy DKIM). Omit when the domain or
        * address is already verified in SES by hand.

@@ -1,5 +1,5 @@
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { CourseConfig } from './config.js';
 import { CourseStack } from './course-stack.js';
 
@@ -7,8 +7,8 @@ import { CourseStack } from './course-stack.js';
 export const DEFAULT_STACK_NAME = 'KneePainCourse';
 
 /**
- * Builds the CDK app: the course stack plus cdk-nag's AwsSolutions checks, which run on
- * every synth and fail it on any finding that is not acknowledged next to its resource.
+ * Builds the CDK app: the course stack plus cdk-nag's AwsSolutions and Serverless checks,
+ * which run on every synth and fail it on any finding not acknowledged next to its resource.
  * Takes a validated config and reads nothing else, so tests build the same app.
  */
 export function createCourseApp(
@@ -16,11 +16,21 @@ export function createCourseApp(
   options: { appProps?: AppProps; stackName?: string } = {},
 ): { app: App; stack: CourseStack } {
   const app = new App(options.appProps);
-  const stack = new CourseStack(app, options.stackName ?? DEFAULT_STACK_NAME, {
+  const stackName = options.stackName ?? DEFAULT_STACK_NAME;
+  const stack = new CourseStack(app, stackName, {
     config,
+    terminationProtection: config.terminationProtection,
     description:
       'Knee pain email course: sign-up, double opt-in, lesson drip over SES, one-click unsubscribe',
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Every resource carries both, so the clinic's bill and console can tell courses apart.
+  Tags.of(stack).add('course', tagValue(stackName));
+  Tags.of(stack).add('clinic', tagValue(config.clinicName));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
+}
+
+/** A tag value every AWS service accepts: letters, digits, spaces and `_ . : / = + - @`, at most 256. */
+export function tagValue(text: string): string {
+  return text.replace(/[^\p{L}\p{N}\s_.:/=+\-@]/gu, '-').slice(0, 256);
 }

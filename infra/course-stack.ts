@@ -107,6 +107,11 @@ export class CourseStack extends Stack {
       [ENV.signupClientWindowMinutes]: String(config.signupWindowMinutes),
       [ENV.mailboxDailyCap]: String(config.confirmationsPerMailboxPerDay),
     });
+    // Every function that writes a finished record sets its expiry from this.
+    const retention = { [ENV.retentionDays]: String(config.retentionDays) };
+    this.api.handler.bindValues(retention);
+    this.drip.sender.bindValues(retention);
+    this.mail.handler.bindValues(retention);
     // The sign-up page's privacy line says whether opens and clicks are tracked.
     this.api.handler.bindValues({ [ENV.trackOpensAndClicks]: String(config.trackOpensAndClicks) });
     // Links in lessons point at the API; only the API's own function cannot be told its URL.
@@ -126,13 +131,14 @@ export class CourseStack extends Stack {
       undeliveredEventsQueue: this.mail.ruleDeadLetterQueue,
       apiStage: this.api.stage,
       sweep: { fn: this.drip.sweep.fn, every: Duration.minutes(config.sweepMinutes) },
+      guardServices: [this.mail.handler.serviceName, this.drip.sweep.serviceName],
       alarmEmail: config.alarmEmail,
     });
 
     new CfnOutput(this, 'SignupUrl', { value: this.api.signupUrl, description: 'The hosted sign-up page' });
     new CfnOutput(this, 'ApiUrl', {
-      value: this.api.httpApi.apiEndpoint,
-      description: 'execute-api URL of the API',
+      value: this.api.baseUrl,
+      description: 'Public URL of the API: the custom domain when set, else the execute-api URL',
     });
     new CfnOutput(this, 'DashboardUrl', {
       value: this.monitoring.dashboardUrl,
@@ -168,14 +174,60 @@ export class CourseStack extends Stack {
       value: pseudonymSecret.secretArn,
       description: 'Secrets Manager secret with the key of the subscriber ids (never rotate it)',
     });
+    this.dnsRecordOutputs(config);
+  }
+
+  /**
+   * The DNS records the owner adds by hand, one output each, in zone-file shape: the
+   * domain's DKIM CNAMEs, the MAIL FROM MX and SPF TXT, a DMARC record to start from
+   * (reports only, `p=none`, to the alarm address), the custom domain's CNAME when the
+   * stack does not manage its zone, and the click-tracking CNAME.
+   */
+  private dnsRecordOutputs(config: CourseConfig): void {
+    const record = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
     const identity = this.mail.identity;
-    if (identity) {
-      identity.dkimRecords.forEach((record, i) => {
-        new CfnOutput(this, `DkimRecord${i + 1}`, {
-          value: `${record.name} CNAME ${record.value}`,
-          description: 'Easy DKIM record to add to the domain’s DNS',
-        });
+    if (identity && config.sesIdentityDomain) {
+      identity.dkimRecords.forEach((dkim, i) => {
+        record(
+          `DkimRecord${i + 1}`,
+          `${dkim.name} CNAME ${dkim.value}`,
+          'Easy DKIM record to add to the domain’s DNS',
+        );
       });
+      if (config.mailFromSubdomain) {
+        const mailFrom = `${config.mailFromSubdomain}.${config.sesIdentityDomain}`;
+        record(
+          'MailFromMxRecord',
+          `${mailFrom} MX 10 feedback-smtp.${this.region}.amazonses.com`,
+          'MAIL FROM: bounces return here',
+        );
+        record(
+          'MailFromSpfRecord',
+          `${mailFrom} TXT "v=spf1 include:amazonses.com ~all"`,
+          'MAIL FROM: SPF, so DMARC aligns',
+        );
+      }
+      record(
+        'DmarcRecordSuggestion',
+        `_dmarc.${config.sesIdentityDomain} TXT "v=DMARC1; p=none; rua=mailto:${config.alarmEmail}"`,
+        'A DMARC policy to start with (reports only); tighten to p=quarantine once reports are clean. Skip if the domain has one.',
+      );
+    }
+    const custom = config.customDomain;
+    if (custom && 'certificateArn' in custom && this.api.domain) {
+      record(
+        'CustomDomainRecord',
+        `${custom.domainName} CNAME ${this.api.domain.regionalDomainName}`,
+        'Points the course’s domain at the API',
+      );
+    }
+    if (config.trackOpensAndClicks && config.clickTrackingDomain) {
+      record(
+        'ClickTrackingRecord',
+        `${config.clickTrackingDomain} CNAME r.${this.region}.awstrack.me`,
+        'Custom domain of SES’s click-tracking links',
+      );
     }
   }
 }

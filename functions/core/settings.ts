@@ -23,6 +23,8 @@ export interface CourseSettings {
   readonly allowedOrigins: readonly string[];
   /** SES counts opens (a pixel) and clicks (rewritten links); the privacy line says so. @default false */
   readonly trackOpensAndClicks?: boolean;
+  /** Days the data of people who finished or left is kept; the privacy line says so. @default 365 */
+  readonly retentionDays?: number;
 }
 
 /** Sample settings for tests, previews and the local stack. */

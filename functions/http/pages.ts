@@ -4,6 +4,7 @@
  */
 import { course, lessons } from '../core/course.js';
 import { escapeHtml as e } from '../core/html.js';
+import { DEFAULT_RETENTION_DAYS } from '../core/retention.js';
 import type { CourseSettings } from '../core/settings.js';
 import { HONEYPOT_FIELD, MAX_EMAIL_LENGTH, MAX_FIRST_NAME_LENGTH } from './schemas.js';
 
@@ -107,9 +108,27 @@ ${summary}<form method="post" action="${e(ctx.basePath)}/subscribe">
 <p class="consent" id="consent-text">${e(course.consentText)}</p>
 <button type="submit" aria-describedby="consent-text">Start the free course</button>
 </form>
-<p class="privacy">We keep your email address, first name, time zone and a record of when and where you signed up (with your IP address and browser), and count the deliveries, opens and link clicks of each email, only to run this course. We never share them. You can unsubscribe at any time from any email.</p>
+<p class="privacy">${privacyLine(ctx.settings.trackOpensAndClicks === true, ctx.settings.retentionDays)}</p>
 </section>`;
   return layout(ctx, { title: error ? `Error: ${course.title}` : course.title, main, script: true });
+}
+
+/**
+ * What the course keeps, as the sign-up page tells the visitor. Opens and clicks are
+ * mentioned only when they are tracked: a pixel and rewritten links need consent in
+ * the UK and EU, so the page must not promise less, nor claim more, than happens.
+ */
+export function privacyLine(tracking: boolean, retentionDays = DEFAULT_RETENTION_DAYS): string {
+  const counted = tracking
+    ? 'count whether each email was delivered and, through an image in each email and its links passing through our mail service, when you open it and which links you click'
+    : 'count whether each email was delivered (we do not track opens or clicks)';
+  return `We keep your email address, first name, time zone and a record of when and where you signed up (with your IP address and browser), and ${counted}, only to run this course. We never share them. You can unsubscribe at any time from any email. ${keptFor(retentionDays)}`;
+}
+
+/** The retention sentence: an unconfirmed sign-up for 30 days, the rest for the configured period. */
+function keptFor(days: number): string {
+  const period = days % 365 === 0 ? `${days / 365} year${days === 365 ? '' : 's'}` : `${days} days`;
+  return `If you do not confirm, we delete your details after 30 days; ${period} after you finish the course, unsubscribe or your address stops accepting email, we delete them too, keeping only a coded marker so we never email an address that asked us not to.`;
 }
 
 /** After a sign-up: the same page whatever the address's state. */

@@ -53,9 +53,12 @@ export class CourseFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
+  /** Its Powertools service: the `service` dimension of every metric it publishes. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: CourseFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -107,6 +110,13 @@ export class CourseFunction extends Construct {
       },
     });
 
+    if (!props.tracing) {
+      Validations.of(this.fn).acknowledge({
+        id: 'Serverless::Serverless-LambdaTracing',
+        reason:
+          'X-Ray is opt-in (FunctionDefaults.tracing): each function is one hop to DynamoDB, SES or SQS and logs every request with Powertools; traces would add cost a clinic-sized course does not need.',
+      });
+    }
     if (props.tracing) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -67,7 +67,15 @@ export class DripEngine extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason:
+        'It is the send queue’s dead-letter queue; its messages wait for the owner (alarmed), not for another redrive.',
+    });
     this.queue = new sqs.Queue(this, 'SendQueue', {
+      // Explicit: four days (the SQS default) outlasts any outage worth waiting out, and a
+      // lost request is only a hint: the next sweep queues a due subscriber again.
+      retentionPeriod: Duration.days(4),
       // AWS guidance for Lambda event sources: at least six times the function timeout,
       // so a message is not handed out again while a throttled invocation still holds it.
       visibilityTimeout: Duration.seconds(senderTimeout.toSeconds() * 6),
@@ -87,11 +95,21 @@ export class DripEngine extends Construct {
       .bindTable(props.table, 'due-index')
       .bindSendQueue(this.queue);
 
+    Validations.of(this.sweep.fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        'A failed sweep has nothing to redo: the next one minutes later reads the due index afresh; the SweepNotRunning and error alarms watch it.',
+    });
     this.schedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Looks for due lessons',
       schedule: events.Schedule.rate(props.sweepEvery ?? Duration.minutes(5)),
       // A missed sweep is made up by the next one a few minutes later.
       targets: [new targets.LambdaFunction(this.sweep.fn, { retryAttempts: 0 })],
+    });
+    Validations.of(this.schedule).acknowledge({
+      id: 'Serverless::Serverless-EventBusDLQ',
+      reason:
+        'A schedule tick that cannot be delivered is not worth keeping: the next tick does the same work, and SweepNotRunning alarms after three missed.',
     });
 
     this.sender = new CourseFunction(this, 'Sender', {
@@ -110,6 +128,16 @@ export class DripEngine extends Construct {
         // Each instance paces itself to MAX_SEND_RATE divided by this.
         [ENV.senderMaxConcurrency]: String(maxConcurrency),
       });
+    Validations.of(this.sender.fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        'Invoked by its SQS event source only (never asynchronously); failed requests go to the send queue’s dead-letter queue.',
+    });
+    Validations.of(this.sender.fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'An SQS event source has no on-failure destination; the queue’s redrive policy moves a request to the dead-letter queue after five receives.',
+    });
     this.sender.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: SENDER_BATCH_SIZE,

@@ -1,11 +1,10 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../../functions/contract.js';
@@ -27,6 +26,8 @@ export interface MonitoringProps {
   readonly apiStage: apigw.IHttpStage;
   /** The sweep function and how often its schedule runs it. */
   readonly sweep: { readonly fn: lambda.IFunction; readonly every: Duration };
+  /** Powertools services that publish the guard's metric (its `service` dimension). */
+  readonly guardServices: readonly string[];
   /** Address every alarm notifies (and its return to OK). */
   readonly alarmEmail: string;
 }
@@ -46,8 +47,8 @@ export class Monitoring extends Construct {
 
     // SEARCH finds the metric whatever dimensions Powertools added (each handler's
     // `service`, and `email` for per-lesson counts), so graphs need no dimension list.
-    const search = (metricName: string, period: Duration = hour) =>
-      `SEARCH('Namespace="${props.metricsNamespace}" MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`;
+    const search = (metricName: string) =>
+      `SEARCH('Namespace="${props.metricsNamespace}" MetricName="${metricName}"', 'Sum', ${hour.toSeconds()})`;
     const expression = (text: string, label: string) =>
       new cloudwatch.MathExpression({ expression: text, label, period: hour, usingMetrics: {} });
     /** One line, all dimensions added up. */
@@ -227,11 +228,23 @@ export class Monitoring extends Construct {
     // Published when the guard trips and by every sweep while it holds, so the alarm
     // stays raised until the owner resumes (a sweep interval is at most an hour).
     this.addAlarm('LessonsPaused', {
+      // Alarms cannot use SEARCH, so each publishing service's metric is named.
       metric: new cloudwatch.MathExpression({
-        expression: `SUM(${search(METRIC.guardPaused, guardPeriod)})`,
+        expression: props.guardServices.map((_, i) => `FILL(g${i}, 0)`).join(' + '),
         label: 'guard paused',
         period: guardPeriod,
-        usingMetrics: {},
+        usingMetrics: Object.fromEntries(
+          props.guardServices.map((service, i) => [
+            `g${i}`,
+            new cloudwatch.Metric({
+              namespace: props.metricsNamespace,
+              metricName: METRIC.guardPaused,
+              dimensionsMap: { service },
+              statistic: 'Sum',
+              period: guardPeriod,
+            }),
+          ]),
+        ),
       }),
       threshold: 1,
       description:
@@ -242,7 +255,16 @@ export class Monitoring extends Construct {
       displayName: 'Email course alarms',
       enforceSSL: true,
     });
-    this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const subscription = new sns.Subscription(this, 'AlarmEmail', {
+      topic: this.topic,
+      protocol: sns.SubscriptionProtocol.EMAIL,
+      endpoint: props.alarmEmail,
+    });
+    Validations.of(subscription).acknowledge({
+      id: 'Serverless::Serverless-SNSRedrivePolicy',
+      reason:
+        'An email subscription: a notification SNS cannot deliver would sit unread in a DLQ as well; each alarm also stays visible in the console until OK.',
+    });
     // enforceSSL writes a topic policy, which replaces SNS's default one that let the
     // account's alarms publish; without this statement every notification is refused.
     this.topic.addToResourcePolicy(

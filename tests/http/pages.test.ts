@@ -1,10 +1,10 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { course, lessons } from '../../functions/core/course.js';
-import { subscriberId } from '../support/identity.js';
 import { signupJs } from '../../functions/http/assets.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { formPost, httpEvent, jsonPost, TEST_DOMAIN } from '../support/http-event.js';
+import { subscriberId } from '../support/identity.js';
 import { confirmTokenFrom, testApi } from './harness.js';
 
 describe('the sign-up page', () => {
@@ -30,17 +30,27 @@ describe('the sign-up page', () => {
     const note = /<p class="privacy">([^<]*)<\/p>/.exec(body)?.[1] ?? '';
 
     // The consent record and the per-email engagement counts are stored with the address.
-    for (const kept of [
-      'email address',
-      'first name',
-      'time zone',
-      'IP address',
-      'browser',
-      'opens',
-      'clicks',
-    ]) {
+    for (const kept of ['email address', 'first name', 'time zone', 'IP address', 'browser', 'delivered']) {
       expect(note, kept).toContain(kept);
     }
+  });
+
+  it('says opens and clicks are not tracked when the clinic left tracking off (the default)', async () => {
+    const { body } = await testApi().call(httpEvent({ path: '/' }));
+    const note = /<p class="privacy">([^<]*)<\/p>/.exec(body)?.[1] ?? '';
+
+    expect(note).toContain('we do not track opens or clicks');
+    expect(note).not.toMatch(/when you open|links you click|image/);
+  });
+
+  it('tells of the tracking image and links when the clinic turned tracking on', async () => {
+    const t = testApi({ settings: { trackOpensAndClicks: true } });
+    const { body } = await t.call(httpEvent({ path: '/' }));
+    const note = /<p class="privacy">([^<]*)<\/p>/.exec(body)?.[1] ?? '';
+
+    expect(note).toContain('when you open it and which links you click');
+    expect(note).toContain('an image in each email');
+    expect(note).not.toContain('do not track');
   });
 
   it('has labelled fields, a hidden time zone, and a consent source pointing at itself', async () => {

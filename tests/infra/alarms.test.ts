@@ -181,10 +181,26 @@ describe('alarms that reach a person', () => {
     );
   });
 
-  it('alarms while the reputation guard holds lesson sending', () => {
+  it('alarms while the reputation guard holds lesson sending, from the metric its publishers send', () => {
     const guard = alarms().find((a) => JSON.stringify(a.Metrics ?? []).includes('guardPaused'));
     expect(guard).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(JSON.stringify(guard?.Metrics)).toContain('KneePainCourse');
     expect(guard?.AlarmDescription).toContain('course -- resume');
+    const named = ((guard?.Metrics ?? []) as Cfn[]).filter((m) => m.MetricStat);
+    expect(named.map((m) => m.MetricStat.Metric)).toEqual([
+      {
+        Namespace: 'KneePainCourse',
+        MetricName: 'guardPaused',
+        Dimensions: [{ Name: 'service', Value: 'mail-events' }],
+      },
+      {
+        Namespace: 'KneePainCourse',
+        MetricName: 'guardPaused',
+        Dimensions: [{ Name: 'service', Value: 'drip-sweep' }],
+      },
+    ]);
+  });
+
+  it('uses no SEARCH expression in any alarm (CloudWatch refuses them)', () => {
+    for (const alarm of alarms()) expect(JSON.stringify(alarm)).not.toContain('SEARCH(');
   });
 });

@@ -43,10 +43,24 @@ beforeAll(() => {
   report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
 });
 
-describe('cdk-nag AwsSolutions checks', () => {
+describe('cdk-nag AwsSolutions and Serverless checks', () => {
   it('pass on the course stack with every finding either fixed or acknowledged', () => {
     const violations = report.pluginReports.flatMap((r) => r.violations ?? []);
     expect(violations).toEqual([]);
+  });
+
+  it('fail the synth on a Serverless finding nobody acknowledged', () => {
+    const { app: bad, stack } = createCourseApp(testConfig());
+    const dlq = new sqs.Queue(stack, 'Dlq', { enforceSSL: true });
+    Validations.of(dlq).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'a dead-letter queue in this test only, no more',
+    });
+    new sqs.Queue(stack, 'Unredriven', {
+      enforceSSL: true,
+      deadLetterQueue: { queue: dlq, maxReceiveCount: 3 },
+    });
+    expect(() => bad.synth()).toThrow(/Serverless-SQSRedrivePolicy/);
   });
 
   it('fail the synth on a finding nobody acknowledged', () => {
@@ -56,7 +70,9 @@ describe('cdk-nag AwsSolutions checks', () => {
   });
 
   it('run on every synth', () => {
-    expect(report.pluginReports.map((r) => r.pluginName)).toContain('AwsSolutions');
+    expect(report.pluginReports.map((r) => r.pluginName)).toEqual(
+      expect.arrayContaining(['AwsSolutions', 'Serverless']),
+    );
   });
 
   it('keep no acknowledgement that no longer matches a finding', () => {
@@ -73,7 +89,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
       expect(ack.onStackOrApp, `${ack.id} on ${ack.path}`).toBe(false);
-      expect(ack.id).toMatch(/^AwsSolutions::AwsSolutions-[A-Z]+\d+/);
+      expect(ack.id).toMatch(/^(AwsSolutions::AwsSolutions-[A-Z]+\d+|Serverless::Serverless-[A-Za-z]+)/);
       expect(ack.reason.length, `${ack.id} on ${ack.path}`).toBeGreaterThanOrEqual(40);
     }
   });

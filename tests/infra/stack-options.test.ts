@@ -17,6 +17,8 @@ beforeAll(() => {
     allowedOrigins: [],
     publicBaseUrl: 'https://course.clinic.example/',
     sandboxRecipients: ['tester@clinic.example'],
+    trackOpensAndClicks: undefined,
+    clickTrackingDomain: undefined,
     maxSendRate: 1,
     senderMaxConcurrency: 2,
   });
@@ -68,5 +70,21 @@ describe('stack without optional features', () => {
     expect(timeout).toBeGreaterThanOrEqual(2 * 10 * 2); // twice a batch of ten at 0.5/s
     expect(timeout).toBeLessThanOrEqual(900);
     expect(resources[id(stack.drip.queue)].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it('publishes no open or click events by default, so SES adds no pixel and rewrites no link', () => {
+    const destination = Object.values(
+      resourcesOfType(template, 'AWS::SES::ConfigurationSetEventDestination'),
+    )[0];
+    expect([...(destination?.Properties.EventDestination.MatchingEventTypes ?? [])].sort()).toEqual([
+      'bounce',
+      'complaint',
+      'delivery',
+      'deliveryDelay',
+      'reject',
+    ]);
+    const set = Object.values(resourcesOfType(template, 'AWS::SES::ConfigurationSet'))[0];
+    expect(set?.Properties.TrackingOptions).toBeUndefined();
+    expect(fnEnv(stack.api.handler.fn)[ENV.trackOpensAndClicks]).toBe('false');
   });
 });
