@@ -84,6 +84,32 @@ const commands: readonly CommandSpec[] = [
     prepare: (_args, v) => withContext((ctx) => runStats(ctx, { json: v.json === true })),
   },
   {
+    name: 'report',
+    summary: 'the funnel, daily figures and sender reputation as one HTML page',
+    args: [],
+    options: {
+      out: {
+        type: 'string',
+        value: 'FILE',
+        description: 'HTML file to write, replaced if it exists (required)',
+      },
+    },
+    examples: [
+      'npm run course -- report --out report.html',
+      'npm run course -- report --out report.html --stack KneePainCourse',
+    ],
+    details:
+      'One self-contained page (no script, nothing fetched) to open anywhere or mail to a colleague: the funnel with the drop at each step, sign-ups, confirmations and unsubscribes per day over 90 days, unsubscribes by lesson, and the bounce and complaint rates with their state. Reads the counters, not the subscribers: about 90 items whatever their number.',
+    prepare: (_args, v) => {
+      const out = v.out as string | undefined;
+      if (!out) throw new UsageError('report needs --out FILE', 'report');
+      return withContext(async (ctx) => {
+        const { runReport } = await import('./report.js');
+        return runReport(ctx, { out });
+      });
+    },
+  },
+  {
     name: 'status',
     summary: 'whether lessons are going out, or why the reputation guard paused them',
     args: [],

@@ -4,7 +4,8 @@
  */
 import { COUNTER } from '../../functions/contract.js';
 import { course, lessons } from '../../functions/core/course.js';
-import type { CourseContext } from './context.js';
+import { type CourseContext, systemClock } from './context.js';
+import type { CourseFigures } from './figures.js';
 import { bar, count, percent, table } from './format.js';
 
 /** One row of the funnel. `rate` is `count / base`, null when the base is zero. */
@@ -32,6 +33,8 @@ export interface StatsReport {
   readonly emails: readonly EmailStats[];
   /** The counters as stored, for anything the funnel does not show. */
   readonly counters: Readonly<Record<string, number>>;
+  /** With `--json`: the report's figures (funnel drops, days, unsubscribes by lesson, rates). */
+  readonly figures?: CourseFigures;
 }
 
 const ratio = (n: number, base: number): number | null => (base > 0 ? n / base : null);
@@ -133,14 +136,21 @@ export function formatStats(report: StatsReport): string {
 }
 
 /**
- * Reads the counters and prints the funnel (`json` for machines). Returns the report,
- * so a benchmark can time exactly what the command does.
+ * Reads the counters and prints the funnel (`json` for machines, with the report's
+ * figures too: the day items and the guard). Returns the report, so a benchmark can
+ * time exactly what the command does.
  */
 export async function runStats(
-  ctx: Pick<CourseContext, 'store' | 'out'>,
+  ctx: Pick<CourseContext, 'store' | 'out'> & Partial<Pick<CourseContext, 'clock'>>,
   opts: { json?: boolean } = {},
 ): Promise<StatsReport> {
-  const report = funnelFromCounters(await ctx.store.readCounters());
+  const counters = await ctx.store.readCounters();
+  let report = funnelFromCounters(counters);
+  if (opts.json) {
+    const { readFigures } = await import('./report.js');
+    const clock = ctx.clock ?? systemClock;
+    report = { ...report, figures: await readFigures({ store: ctx.store, clock }, { counters }) };
+  }
   ctx.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStats(report));
   return report;
 }
