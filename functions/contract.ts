@@ -48,7 +48,7 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** The subscriber table's shape, shared by the DynamoDB adapter and the table construct. */
 export const TABLE = {
-  /** Partition key of every item: `SUB#<subscriber id>`, `COUNTERS`, `GUARD` or a `LIMIT#...` counter. */
+  /** Partition key of every item: `SUB#<subscriber id>`, `COUNTERS`, a day's `COUNTERS#<yyyy-mm-dd>`, `GUARD` or a `LIMIT#...` counter. */
   partitionKey: 'pk',
   /** Sparse index of subscribers with an email due: only items that carry both keys. */
   dueIndex: {

@@ -1,7 +1,8 @@
 /**
  * SubscriberStore on DynamoDB: one item per subscriber (`pk = SUB#<id>`), one item for
- * the course-wide counters (`pk = COUNTERS`), and a sparse, sharded GSI of subscribers
- * with an email due. Keys hold only the pseudonymous id, never an address.
+ * the course-wide counters (`pk = COUNTERS`), a marker per unsubscribe or suppression
+ * (`pk = MARK#<id>`) that outlives the record's retention, and a sparse, sharded GSI of
+ * subscribers with an email due. Keys hold only the pseudonymous id, never an address.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -30,10 +31,18 @@ import {
   type GuardStore,
   type SubscriberStore,
 } from '../core/ports.js';
-import { unconfirmedExpiry } from '../core/retention.js';
-import type { Subscriber } from '../core/subscriber.js';
+import {
+  DEFAULT_RETENTION_DAYS,
+  markerRecord,
+  REMEMBERED_STATUSES,
+  retentionExpiry,
+  unconfirmedExpiry,
+} from '../core/retention.js';
+import type { Subscriber, SubscriberStatus } from '../core/subscriber.js';
 
 const SUB_PREFIX = 'SUB#';
+/** What outlives an erased record: `{ status, at }`, never deleted (see core/retention.ts). */
+const MARKER_PREFIX = 'MARK#';
 const COUNTERS_PK = 'COUNTERS';
 /** One item per UTC day: `COUNTERS#2026-12-02`, deleted by TTL after DAY_ITEM_TTL_DAYS. */
 const DAY_PREFIX = `${COUNTERS_PK}#`;
@@ -59,23 +68,49 @@ export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     readonly dueShards: number = TABLE.defaultDueShards,
+    private readonly retentionDays: number = DEFAULT_RETENTION_DAYS,
   ) {
     if (!Number.isInteger(dueShards) || dueShards < 1)
       throw new RangeError(`Bad due shard count: ${dueShards}`);
   }
 
+  /** The record, or once the database deleted it after the retention period, its marker. */
   async get(id: string): Promise<Subscriber | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: SUB_PREFIX + id }, ConsistentRead: true }),
-    );
-    return Item ? fromItem(Item) : undefined;
+    const read = async (pk: string) =>
+      (
+        await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
+        )
+      ).Item;
+    const item = await read(SUB_PREFIX + id);
+    if (item) return fromItem(item);
+    const marker = await read(MARKER_PREFIX + id);
+    return marker ? markerRecord(id, marker.status as SubscriberStatus, String(marker.at)) : undefined;
   }
 
+  /**
+   * Writes the record; `expectedVersion` 0 (a marker read back) creates it anew. A record
+   * entering a remembered status first has its marker written (idempotent, no TTL): should
+   * the record's write lose, its retry ends in that status or the marker is never read.
+   */
   async put(subscriber: Subscriber, expectedVersion: number | undefined): Promise<void> {
     const condition =
-      expectedVersion === undefined
+      expectedVersion === undefined || expectedVersion === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
+    if (REMEMBERED_STATUSES.includes(subscriber.status)) {
+      const at = subscriber.status === 'unsubscribed' ? subscriber.unsubscribedAt : subscriber.suppressedAt;
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: MARKER_PREFIX + subscriber.id,
+            status: subscriber.status,
+            at: at ?? subscriber.createdAt,
+          },
+        }),
+      );
+    }
     await this.#conditional(
       new PutCommand({ TableName: this.tableName, Item: this.#toItem(subscriber), ...condition }),
     );
@@ -237,7 +272,7 @@ export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
       item[dueIndex.partitionKey] = String(dueShardOf(subscriber.id, this.dueShards));
       item[dueIndex.sortKey] = subscriber.nextSendAt;
     }
-    const expiry = unconfirmedExpiry(subscriber);
+    const expiry = unconfirmedExpiry(subscriber) ?? retentionExpiry(subscriber, this.retentionDays);
     if (expiry) item[TABLE.expiryAttribute] = Math.floor(expiry.getTime() / 1000);
     return item;
   }

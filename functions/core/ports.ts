@@ -25,10 +25,12 @@ export interface DuePage {
 export type CounterDeltas = Readonly<Record<string, number>>;
 
 export interface SubscriberStore {
+  /** The record; after the retention period, the marker of an unsubscribe or suppression (version 0). */
   get(id: string): Promise<Subscriber | undefined>;
   /**
-   * Writes the whole record in one conditional write. `expectedVersion` undefined means
-   * "create: must not exist"; otherwise the stored version must equal it. The record's
+   * Writes the whole record in one conditional write. `expectedVersion` undefined, or 0 (a
+   * marker left by retention, see retention.ts), means "create: must not exist"; otherwise
+   * the stored version must equal it. The record's
    * `version` is written as given (callers bump it). Throws ConflictError otherwise.
    */
   put(subscriber: Subscriber, expectedVersion: number | undefined): Promise<void>;

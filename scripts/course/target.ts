@@ -357,7 +357,8 @@ export function targetAdapters(
     };
   }
   return {
-    store: guardStore(subscriberStore(dynamo, target.tableName), target),
+    // Records the CLI finishes (unsubscribe, erase) expire like the Lambdas' ones.
+    store: guardStore(subscriberStore(dynamo, target.tableName, undefined, settings.retentionDays), target),
     mailer: guardMailer(mailer, target),
   };
 }

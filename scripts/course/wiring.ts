@@ -219,6 +219,7 @@ export function stackSettings(target: StackTarget, config: CourseConfig): Course
     ...(config.replyTo ? { replyTo: config.replyTo } : {}),
     sendHour: config.sendHour,
     defaultTimeZone: config.defaultTimeZone,
+    retentionDays: config.retentionDays,
     allowedOrigins: config.allowedOrigins,
   };
 }

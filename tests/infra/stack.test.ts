@@ -4,7 +4,9 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLinkKeys } from '../../functions/adapters/link-keys.js';
+import { parsePseudonymKey } from '../../functions/adapters/pseudonym-key.js';
 import { ENV, TABLE } from '../../functions/contract.js';
+import { MIN_PSEUDONYM_KEY_LENGTH } from '../../functions/core/identity.js';
 import { FUNCTION_ENV, type FunctionName, readEnvironment } from '../../functions/wiring.js';
 import { SENDER_BATCH_SIZE } from '../../infra/constructs/drip-engine.js';
 import type { CourseStack } from '../../infra/course-stack.js';
@@ -431,7 +433,9 @@ describe('mail events', () => {
 
 describe('link secret', () => {
   it('generates a key in a shape the link-keys adapter reads', () => {
-    const secrets = Object.values(resourcesOfType(template, 'AWS::SecretsManager::Secret'));
+    const secrets = Object.entries(resourcesOfType(template, 'AWS::SecretsManager::Secret'))
+      .filter(([id]) => id.startsWith('LinkKeys'))
+      .map(([, secret]) => secret);
     expect(secrets).toHaveLength(1);
     const generate = secrets[0]?.Properties.GenerateSecretString;
     expect(generate.PasswordLength).toBeGreaterThanOrEqual(32);
@@ -441,6 +445,22 @@ describe('link secret', () => {
       [generate.GenerateStringKey]: 'A1'.repeat(32),
     };
     expect(parseLinkKeys(stored)).toEqual({ currentKeyId: 'k1', keys: { k1: 'A1'.repeat(32) } });
+  });
+
+  it('generates the subscriber-id key as its own secret, kept when the stack goes', () => {
+    const all = template.findResources('AWS::SecretsManager::Secret') as Record<
+      string,
+      { Properties: { GenerateSecretString: Record<string, unknown> }; DeletionPolicy?: string }
+    >;
+    const [id, secret] =
+      Object.entries(all).find(([logicalId]) => logicalId.startsWith('PseudonymKey')) ?? [];
+    expect(id).toBeDefined();
+    expect(secret?.DeletionPolicy).toBe('Retain');
+    const generate = secret?.Properties.GenerateSecretString ?? {};
+    expect(generate.PasswordLength).toBeGreaterThanOrEqual(MIN_PSEUDONYM_KEY_LENGTH);
+    // A plain string: no template, as the pseudonym-key adapter reads it.
+    expect(generate.SecretStringTemplate).toBeUndefined();
+    expect(parsePseudonymKey('A1'.repeat(32))).toBe('A1'.repeat(32));
   });
 });
 

@@ -155,10 +155,23 @@ describe('subscriber lifecycle on DynamoDB', () => {
     expect(await eraseSubscriber(deps, address)).toBe('tombstoned');
 
     const [item] = (await rawItems()).filter((i) => String(i.pk).startsWith('SUB#'));
+    // expiresAt: the tombstone too goes after the retention period; its marker stays.
     expect(Object.keys(item ?? {}).sort()).toEqual(
-      ['createdAt', 'id', 'pk', 'sent', 'status', 'timeZone', 'unsubscribedAt', 'version'].sort(),
+      [
+        'createdAt',
+        'expiresAt',
+        'id',
+        'pk',
+        'sent',
+        'status',
+        'timeZone',
+        'unsubscribedAt',
+        'version',
+      ].sort(),
     );
     expect(JSON.stringify(item)).not.toMatch(/sam|198\.51|Mozilla|clinic/i);
+    const [marker] = (await rawItems()).filter((i) => String(i.pk).startsWith('MARK#'));
+    expect(Object.keys(marker ?? {}).sort()).toEqual(['at', 'pk', 'status']);
     expect(await eraseSubscriber(deps, address)).toBe('tombstoned');
     expect((await deps.store.readCounters())[COUNTER.erased]).toBe(2);
   });
