@@ -7,6 +7,7 @@
  * The state is one item in the table. The mail-events function trips it; the sweep and
  * the sender read it and leave every subscriber due while it holds, so a pause loses no
  * lesson and sends none twice: after `course resume` the next sweep queues them again.
+ * The configuration set's own sending switch is left alone: confirmations go through it too.
  */
 import { COUNTER } from '../contract.js';
 import { ConflictError, type GuardStore, type SubscriberStore } from './ports.js';

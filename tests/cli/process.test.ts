@@ -47,11 +47,11 @@ describe('the course command', () => {
   });
 
   it('exits 2 with a message on stderr for an unknown command', () => {
-    const { code, stdout, stderr } = course(['statz']);
+    const { code, stdout, stderr } = course(['statx']);
 
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain('Unknown command "statz". Did you mean stats?');
+    expect(stderr).toContain('Unknown command "statx". Did you mean stats');
   });
 
   it('exits 1 naming the endpoint when the local stack is not running', async () => {
