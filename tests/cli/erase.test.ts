@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/contract.js';
-import { subscriberId } from '../support/identity.js';
 import { subscribe, unsubscribeById } from '../../functions/core/lifecycle.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 import { type Harness, makeHarness, patch, signUpAndConfirm } from './harness.js';
 
 const db = useDynalite();

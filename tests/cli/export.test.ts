@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../support/identity.js';
 import { csvCell, csvRow } from '../../scripts/course/csv.js';
 import { exportColumns } from '../../scripts/course/export.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 import { type Harness, makeHarness, patch, signUp, signUpAndConfirm } from './harness.js';
 
 const db = useDynalite();

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../support/identity.js';
 import { unsubscribeById } from '../../functions/core/lifecycle.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 import { type Harness, makeHarness, patch, signUp, signUpAndConfirm } from './harness.js';
 
 const db = useDynalite();

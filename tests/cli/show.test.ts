@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { subscriberId } from '../support/identity.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 import { type Harness, makeHarness, patch, signUpAndConfirm } from './harness.js';
 
 const db = useDynalite();

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { COUNTER } from '../../functions/contract.js';
-import { subscriberId } from '../support/identity.js';
 import { useDynalite } from '../support/dynalite.js';
+import { subscriberId } from '../support/identity.js';
 import { type Harness, makeHarness, signUpAndConfirm } from './harness.js';
 
 const db = useDynalite();

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { subscriberId } from '../support/identity.js';
 import { lambdaRequestListener } from '../../scripts/local-http.js';
 import { describeBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.js';
+import { subscriberId } from '../support/identity.js';
 import { testApi } from './harness.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

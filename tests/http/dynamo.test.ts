@@ -1,11 +1,11 @@
 /** The API on the real DynamoDB store (dynalite): the answers do not depend on the store. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
-import { subscriberId } from '../support/identity.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { makeDynamoClients, type RunningDynalite, startDynalite } from '../../scripts/dev/dynalite.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
+import { subscriberId } from '../support/identity.js';
 import { confirmTokenFrom, storeSnapshot, testApi } from './harness.js';
 
 let dynalite: RunningDynalite;

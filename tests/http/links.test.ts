@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { subscriberId } from '../support/identity.js';
 import { CONFIRM_LINK_TTL_MS } from '../../functions/core/tokens.js';
 import { formPost, httpEvent } from '../support/http-event.js';
+import { subscriberId } from '../support/identity.js';
 import { confirmTokenFrom, storeSnapshot, type TestApi, testApi } from './harness.js';
 
 const ADDRESS = 'reader@example.com';

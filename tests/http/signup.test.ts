@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { course } from '../../functions/core/course.js';
-import { subscriberId } from '../support/identity.js';
 import {
   MailerPausedError,
   MailerRejectedError,
@@ -11,6 +10,7 @@ import type { Subscriber } from '../../functions/core/subscriber.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { SIGNUP_ACCEPTED_MESSAGE } from '../../functions/http/signup-route.js';
 import { formPost, httpEvent, jsonPost } from '../support/http-event.js';
+import { subscriberId } from '../support/identity.js';
 import { RecordingMailer } from '../support/recording-mailer.js';
 import { confirmTokenFrom, storeSnapshot, type TestApi, testApi } from './harness.js';
 
