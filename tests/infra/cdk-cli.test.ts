@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +35,15 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(4);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+  });
+
+  it('sets every feature flag this aws-cdk-lib recommends, so synth prints no notice about them', () => {
+    const require = createRequire(import.meta.url);
+    const recommended = require('aws-cdk-lib/recommended-feature-flags.json') as Record<string, unknown>;
+    const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    expect(Object.keys(recommended).length).toBeGreaterThan(50);
+    for (const [flag, value] of Object.entries(recommended)) expect(context[flag], flag).toEqual(value);
   });
 });
