@@ -47,11 +47,14 @@ export function round(value: number, digits = 3): number {
 
 /** What a set of DynamoDB requests cost, as DynamoDB bills it. */
 export interface DynamoCounts {
-  /** GetItem, Query and Scan requests. */
+  /** GetItem, BatchGetItem, Query and Scan requests. */
   reads: number;
   /** PutItem, UpdateItem and DeleteItem requests (conditional failures included). */
   writes: number;
   gets: number;
+  batchGets: number;
+  /** Keys asked for by GetItem and BatchGetItem (a missing item is billed too). */
+  itemsRead: number;
   queries: number;
   scans: number;
   puts: number;
@@ -74,6 +77,8 @@ const zeroCounts = (): DynamoCounts => ({
   reads: 0,
   writes: 0,
   gets: 0,
+  batchGets: 0,
+  itemsRead: 0,
   queries: 0,
   scans: 0,
   puts: 0,
@@ -180,8 +185,18 @@ export class DynamoCounter {
       case 'GetCommand':
         c.reads++;
         c.gets++;
+        c.itemsRead++;
         c.readUnits += units;
         break;
+      case 'BatchGetCommand': {
+        const asked = Object.values(command.input.RequestItems as Record<string, { Keys: unknown[] }>);
+        const consumed = (output.ConsumedCapacity as Item[] | undefined) ?? [];
+        c.reads++;
+        c.batchGets++;
+        c.itemsRead += asked.reduce((sum, t) => sum + t.Keys.length, 0);
+        c.readUnits += consumed.reduce((sum, u) => sum + Number(u.CapacityUnits ?? 0), 0);
+        break;
+      }
       case 'QueryCommand':
         c.reads++;
         c.queries++;
