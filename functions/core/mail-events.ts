@@ -133,8 +133,13 @@ const engagementCounter = {
   Click: COUNTER.clicked,
 } as const;
 
-/** Event ids remembered per subscriber: SQS and EventBridge redeliver within minutes, not after 50 more events. */
-export const REMEMBERED_EVENT_IDS = 50;
+/**
+ * Event ids remembered per subscriber. SQS and EventBridge redeliver within minutes, long
+ * before 20 more events for one reader (about seven without tracking over the whole
+ * course); a bigger list would make every write of the record cost more. An event redriven
+ * from the dead-letter queue after 20 newer ones would count again.
+ */
+export const REMEMBERED_EVENT_IDS = 20;
 
 /**
  * Applies one mail event, one outcome per recipient. A permanent bounce or a complaint

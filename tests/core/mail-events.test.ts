@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { subscribe } from '../../functions/core/lifecycle.js';
-import { type MailEvent, parseSesEvent, recordMailEvent } from '../../functions/core/mail-events.js';
+import {
+  type MailEvent,
+  parseSesEvent,
+  REMEMBERED_EVENT_IDS,
+  recordMailEvent,
+} from '../../functions/core/mail-events.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber, SubscriberStatus } from '../../functions/core/subscriber.js';
 import { ManualClock } from '../support/clock.js';
@@ -235,6 +240,24 @@ describe('recordMailEvent', () => {
     ).toEqual(['counted']);
     expect(stored().engagement?.['lesson-2']?.delivered).toBe(1);
     expect(stored().firstName).toBe('Changed');
+  });
+
+  it('counts a redelivered event once, and remembers only the latest ids on the record', async () => {
+    await store.put(subscriber('active'), undefined);
+    const delivery = (n: number) => ({ ...event('delivery'), eventId: `event-${n}` });
+
+    for (let n = 0; n < REMEMBERED_EVENT_IDS + 5; n++)
+      await recordMailEvent({ store, clock, pseudonymKey: TEST_PSEUDONYM_KEY }, delivery(n));
+    expect(
+      await recordMailEvent(
+        { store, clock, pseudonymKey: TEST_PSEUDONYM_KEY },
+        delivery(REMEMBERED_EVENT_IDS + 4),
+      ),
+    ).toEqual(['duplicate']);
+
+    expect(store.counters['delivered:lesson-2']).toBe(REMEMBERED_EVENT_IDS + 5);
+    expect(stored().mailEventIds).toHaveLength(REMEMBERED_EVENT_IDS);
+    expect(stored().mailEventIds?.at(-1)).toBe(`event-${REMEMBERED_EVENT_IDS + 4}`);
   });
 
   it('ignores events for addresses it does not know', async () => {
