@@ -1,7 +1,8 @@
 /**
  * What SES would publish through its configuration set and EventBridge, made up locally:
  * a Delivery event shortly after each send, and bounces or complaints on request
- * (`POST /_local/simulate`). The events have the shape the mail-events Lambda receives.
+ * (`POST /_local/simulate`). The events have the shape EventBridge puts on the mail-events
+ * queue; the local stack queues them for the same batch handler the Lambda runs.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
