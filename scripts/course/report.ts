@@ -107,7 +107,7 @@ const stateText = {
   },
   paused: {
     word: 'Paused',
-    line: 'The reputation guard has paused lesson sending. Find the cause, then run `npm run course -- resume`.',
+    line: 'The reputation guard has paused lesson sending. Find the cause, then resume it with the command below.',
   },
 } as const;
 
@@ -124,9 +124,11 @@ function badge(state: 'ok' | 'warning' | 'paused'): string {
 }
 
 function stateSection(r: Reputation): string {
-  return `<section aria-labelledby="state-h" class="card state">
+  return `<section aria-labelledby="state-h" class="card state state-${r.state}">
 <h2 id="state-h">Sending state: ${badge(r.state)}</h2>
-<p>${e(stateText[r.state].line)}${r.reason ? ` Reason: ${e(r.reason)}.` : ''}</p>
+<p>${e(stateText[r.state].line)}${r.reason ? ` Reason: ${e(r.reason)}.` : ''}</p>${
+    r.state === 'paused' ? '\n<p><code>npm run course -- resume</code></p>' : ''
+  }
 </section>`;
 }
 
@@ -372,6 +374,9 @@ h3 { font-size: 1.05rem; margin: 1rem 0 0.25rem; display: flex; flex-wrap: wrap;
 .meta, footer p { color: var(--muted); font-size: 0.95rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 1rem 0; }
 .state { border-left: 6px solid var(--accent); }
+.state-warning { border-left-color: #b07400; }
+.state-paused { border-left-color: #a1001c; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; background: #eef2f2; padding: 0.1rem 0.3rem; border-radius: 3px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
 caption { text-align: left; color: var(--muted); padding-bottom: 0.25rem; }
 th, td { padding: 0.3rem 0.4rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: middle; }
