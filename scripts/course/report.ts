@@ -44,10 +44,10 @@ export async function readFigures(
 
 /** Writes the report to `out` (replacing it) and says where it went. */
 export async function runReport(
-  ctx: Pick<CourseContext, 'store' | 'clock' | 'out' | 'target'>,
+  ctx: Pick<CourseContext, 'store' | 'clock' | 'out' | 'target' | 'settings'>,
   opts: { out: string },
 ): Promise<CourseFigures> {
-  const figures = await readFigures(ctx);
+  const figures = await readFigures(ctx, { tracking: ctx.settings.trackOpensAndClicks === true });
   const html = renderReport(figures, { generatedAt: ctx.clock.now(), target: ctx.target });
   await writeFile(opts.out, html, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new CommandError(`Cannot write ${opts.out}: ${error.code ?? error.message}`);

@@ -141,7 +141,7 @@ export function formatStats(report: StatsReport): string {
  * time exactly what the command does.
  */
 export async function runStats(
-  ctx: Pick<CourseContext, 'store' | 'out'> & Partial<Pick<CourseContext, 'clock'>>,
+  ctx: Pick<CourseContext, 'store' | 'out'> & Partial<Pick<CourseContext, 'clock' | 'settings'>>,
   opts: { json?: boolean } = {},
 ): Promise<StatsReport> {
   const counters = await ctx.store.readCounters();
@@ -149,7 +149,8 @@ export async function runStats(
   if (opts.json) {
     const { readFigures } = await import('./report.js');
     const clock = ctx.clock ?? systemClock;
-    report = { ...report, figures: await readFigures({ store: ctx.store, clock }, { counters }) };
+    const tracking = ctx.settings?.trackOpensAndClicks === true;
+    report = { ...report, figures: await readFigures({ store: ctx.store, clock }, { counters, tracking }) };
   }
   ctx.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStats(report));
   return report;

@@ -221,6 +221,8 @@ export function stackSettings(target: StackTarget, config: CourseConfig): Course
     defaultTimeZone: config.defaultTimeZone,
     retentionDays: config.retentionDays,
     allowedOrigins: config.allowedOrigins,
+    // The report shows opens and clicks when tracking is on, even before any is counted.
+    trackOpensAndClicks: config.trackOpensAndClicks,
   };
 }
 

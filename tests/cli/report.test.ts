@@ -78,6 +78,22 @@ describe('course report', () => {
     expect(h.store.calls.scan ?? 0).toBe(0);
   });
 
+  it('shows opens and clicks only once one is counted, or from the start when tracking is on', async () => {
+    await twoDays();
+    const untracked = join(dir, 'untracked.html');
+    const tracked = join(dir, 'tracked.html');
+
+    await runReport(h.ctx, { out: untracked });
+    await runReport(
+      { ...h.ctx, settings: { ...h.ctx.settings, trackOpensAndClicks: true } },
+      { out: tracked },
+    );
+
+    expect(await readFile(untracked, 'utf8')).not.toContain('Lesson 1 opened');
+    expect(await readFile(untracked, 'utf8')).toContain('Opens and clicks are not shown');
+    expect(await readFile(tracked, 'utf8')).toMatch(/Lesson 1 opened<span.*?<\/th><td class="num">0<\/td>/);
+  });
+
   it('needs --out, and names a file it cannot write', async () => {
     expect(await h.run('report')).toBe(2);
     expect(h.err.text).toContain('report needs --out FILE');
