@@ -2,7 +2,7 @@
  * The CLI against a running local stack (`npm start`): dynalite, the SES emulator and the
  * sign-up site, found through the same ports and data folder the owner would use.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,18 @@ describe('the course CLI on the local stack', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(out).funnel[0]).toMatchObject({ key: 'signedUp', count: 1 });
+  });
+
+  it("writes the report with today's sign-up from the local stack's day counters", async () => {
+    const out = join(dataDir, 'report.html');
+
+    const { code } = await cli('report', '--out', out);
+
+    expect(code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('from the local stack.');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(html).toMatch(new RegExp(`<tr><th scope="row">${today}</th><td class="num">1</td>`));
   });
 
   it('shows the person who signed up on the site', async () => {
