@@ -333,6 +333,8 @@ export async function eraseSubscriber(
   const result = await retryOnConflict(async () => {
     const current = await deps.store.get(id);
     if (!current) return 'not-found' as const;
+    // Only the retention marker is left (version 0): already as erased as it can be.
+    if (current.version === 0) return 'tombstoned' as const;
     if (current.status === 'unsubscribed' || isSuppressed(current.status)) {
       const eventAt =
         (current.status === 'unsubscribed' ? current.unsubscribedAt : current.suppressedAt) ??

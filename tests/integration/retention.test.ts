@@ -8,7 +8,13 @@ import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import { TABLE } from '../../functions/contract.js';
-import { confirm, type LifecycleDeps, subscribe, unsubscribe } from '../../functions/core/lifecycle.js';
+import {
+  confirm,
+  eraseSubscriber,
+  type LifecycleDeps,
+  subscribe,
+  unsubscribe,
+} from '../../functions/core/lifecycle.js';
 import { type MailEvent, parseSesEvent, recordMailEvent } from '../../functions/core/mail-events.js';
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
@@ -105,6 +111,9 @@ describe('retention of people who left', () => {
     for (const personal of [address, 'Rea', '203.0.113.7', 'Mozilla', 'clinic.example/knee']) {
       expect(stored).not.toContain(personal);
     }
+
+    expect(await eraseSubscriber(deps, address)).toBe('tombstoned');
+    expect(await everything()).toBe(stored);
 
     clock.advance(DAY);
     expect(await subscribe(deps, { email: address, consent })).toBe('reopened');
