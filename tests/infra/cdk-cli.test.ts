@@ -25,7 +25,7 @@ describe('npx cdk synth', () => {
       cwd: new URL('../..', import.meta.url),
       env,
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 140_000,
     });
 
     expect(result.status, result.stderr).toBe(0);
@@ -35,7 +35,9 @@ describe('npx cdk synth', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(4);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
-  });
+    // A real synth bundles four functions and runs two cdk-nag packs: over a minute when
+    // the whole suite shares the machine's cores.
+  }, 150_000);
 
   it('sets every feature flag this aws-cdk-lib recommends, so synth prints no notice about them', () => {
     const require = createRequire(import.meta.url);
