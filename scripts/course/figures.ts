@@ -45,7 +45,8 @@ export interface LessonUnsubscribes {
   readonly count: number;
 }
 
-export type RateState = 'ok' | 'warning';
+/** `paused`: at or past the level at which the reputation guard pauses lessons. */
+export type RateState = 'ok' | 'warning' | 'paused';
 
 export interface Reputation {
   /** Emails sent since the last resume (or the start), confirmations included. */
@@ -170,13 +171,13 @@ export function courseFigures(input: FigureInput): CourseFigures {
 /** Rates since the last resume, as the reputation guard judges them, and their state. */
 export function reputation(counters: Readonly<Record<string, number>>, guard?: SendingGuard): Reputation {
   const rates = guardRates(guardTotals(counters), guard?.baseline);
-  const bounceState: RateState = rates.bounceRate >= WARNING_AT.bounceRate ? 'warning' : 'ok';
-  const complaintState: RateState = rates.complaintRate >= WARNING_AT.complaintRate ? 'warning' : 'ok';
-  const state = guard?.paused
-    ? 'paused'
-    : bounceState === 'warning' || complaintState === 'warning'
-      ? 'warning'
-      : 'ok';
+  const rateState = (rate: number, warning: number, pause: number): RateState =>
+    rate >= pause ? 'paused' : rate >= warning ? 'warning' : 'ok';
+  const bounceState = rateState(rates.bounceRate, WARNING_AT.bounceRate, GUARD_LIMITS.bounceRate);
+  const complaintState = rateState(rates.complaintRate, WARNING_AT.complaintRate, GUARD_LIMITS.complaintRate);
+  // Only the guard pauses sending (it also waits for enough sends); a rate past its level
+  // without a pause is a warning for the course as a whole.
+  const state = guard?.paused ? 'paused' : bounceState !== 'ok' || complaintState !== 'ok' ? 'warning' : 'ok';
   return {
     sent: rates.sent,
     bounceRate: rates.bounceRate,

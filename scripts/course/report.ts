@@ -14,6 +14,7 @@ import {
   type CourseFigures,
   courseFigures,
   type DayFigures,
+  type RateState,
   REPORT_DAYS,
   type Reputation,
 } from './figures.js';
@@ -112,7 +113,7 @@ const stateText = {
 } as const;
 
 /** A state badge: a shape and a word as well as a colour. */
-function badge(state: 'ok' | 'warning' | 'paused'): string {
+function badge(state: 'ok' | 'warning' | 'paused', word: string = stateText[state].word): string {
   const icon = {
     ok: '<circle cx="10" cy="10" r="9"/><path d="M5.5 10.5l3 3 6-7" fill="none" stroke="#fff" stroke-width="2.2"/>',
     warning:
@@ -120,7 +121,7 @@ function badge(state: 'ok' | 'warning' | 'paused'): string {
     paused:
       '<rect x="1" y="1" width="18" height="18" rx="2"/><path d="M7.5 5.5v9M12.5 5.5v9" stroke="#fff" stroke-width="2.4"/>',
   }[state];
-  return `<span class="badge badge-${state}"><svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">${icon}</svg>${e(stateText[state].word)}</span>`;
+  return `<span class="badge badge-${state}"><svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">${icon}</svg>${e(word)}</span>`;
 }
 
 function stateSection(r: Reputation): string {
@@ -318,7 +319,7 @@ ${rows}
 function rateScale(
   rate: number,
   levels: { warning: number; pause: number; review: number },
-  state: 'ok' | 'warning',
+  state: RateState,
 ): string {
   const width = 340;
   const left = 8;
@@ -340,12 +341,12 @@ function reputationSection(r: Reputation): string {
   const line = (
     name: string,
     rate: number,
-    state: 'ok' | 'warning',
+    state: RateState,
     warning: number,
     pause: number,
     review: number,
   ) => `<div class="rate">
-<h3>${e(name)}: ${e(percent(rate))} ${badge(state)}</h3>
+<h3>${e(name)}: ${e(percent(rate))} ${badge(state, state === 'paused' ? 'Past the pause level' : stateText[state].word)}</h3>
 ${rateScale(rate, { warning, pause, review }, state)}
 <p>Warning from ${e(percent(warning))}; the reputation guard pauses lessons at ${e(percent(pause))}; SES reviews the account at ${e(percent(review))}.</p>
 </div>`;
@@ -399,6 +400,7 @@ svg .axis { stroke: var(--ink); }
 .scale .track { fill: #e7eeee; }
 .scale .value-ok { fill: var(--accent); }
 .scale .value-warning { fill: #8a5a00; }
+.scale .value-paused { fill: #a1001c; }
 .scale .level { stroke: var(--ink); stroke-dasharray: 3 2; }
 .badge { display: inline-flex; align-items: center; gap: 0.3rem; padding: 0.1rem 0.6rem 0.1rem 0.3rem; border-radius: 1rem; font-weight: 700; font-size: 0.95rem; border: 2px solid; }
 .badge svg { flex: none; }

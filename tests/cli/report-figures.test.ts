@@ -116,6 +116,18 @@ describe('bounce and complaint state', () => {
     });
   });
 
+  it('marks a rate at the guard’s pause level, and leaves the pausing to the guard', () => {
+    expect(reputation({ ...sent, [COUNTER.bounced]: 400 })).toMatchObject({
+      bounceState: 'paused',
+      state: 'warning',
+    });
+    expect(reputation({ ...sent, [COUNTER.complained]: 8 })).toMatchObject({
+      complaintState: 'paused',
+      state: 'warning',
+    });
+    expect(reputation({ ...sent, [COUNTER.bounced]: 399 })).toMatchObject({ bounceState: 'warning' });
+  });
+
   it('is paused while the guard holds lessons, whatever the rates, and counts from the last resume', () => {
     const guard: SendingGuard = {
       paused: true,

@@ -158,6 +158,6 @@ describe('report page', () => {
     expect(html).toContain('Sending state: <span class="badge badge-paused">');
     expect(html).toContain('>Paused</span>');
     expect(html).toContain('Reason: bounce rate 4.10% of 600 emails reached 4.00%.');
-    expect(html).toMatch(/Bounce rate: 4\.8%[^<]*<span class="badge badge-warning">/);
+    expect(html).toMatch(/Bounce rate: 4\.8%[^<]*<span class="badge badge-paused">.*Past the pause level/);
   });
 });
