@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ENV } from '../functions/contract.js';
+import { ENV, type EnvName } from '../functions/contract.js';
 import { bundleFunctions } from '../infra/bundles.js';
 import { ESBUILD_OPTIONS, type LambdaName, REPO_ROOT } from '../infra/bundling.js';
 import { median, round } from './support.js';
@@ -59,10 +59,11 @@ async function bundleSource(contents: string, outfile: string): Promise<number> 
 }
 
 /**
- * What the stack sets on every function, with dummy values: module-level wiring reads
- * them (and throws on a missing one) but makes no network call until the first event.
+ * Every variable of the contract, with dummy values (typed so that a new one cannot be
+ * forgotten): the wiring reads them at import and throws on a missing one, but makes no
+ * network call until the first event.
  */
-const dummyEnv: Record<string, string> = {
+const courseEnv = {
   [ENV.tableName]: 'bench-table',
   [ENV.queueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-send',
   [ENV.linkSecretId]: 'bench-link-keys',
@@ -80,6 +81,17 @@ const dummyEnv: Record<string, string> = {
   [ENV.maxSendRate]: '10',
   [ENV.senderMaxConcurrency]: '2',
   [ENV.dueShards]: '8',
+  [ENV.pseudonymSecretId]: 'bench-pseudonym-key',
+  [ENV.bookingUrl]: 'https://clinic.example/book',
+  [ENV.trackOpensAndClicks]: 'false',
+  [ENV.signupClientLimit]: '10',
+  [ENV.signupClientWindowMinutes]: '10',
+  [ENV.mailboxDailyCap]: '3',
+  [ENV.retentionDays]: '365',
+} satisfies Record<EnvName, string>;
+
+const dummyEnv: Record<string, string> = {
+  ...courseEnv,
   POWERTOOLS_SERVICE_NAME: 'bench',
   POWERTOOLS_METRICS_NAMESPACE: 'KneeCourseBench',
   AWS_REGION: 'us-east-1',

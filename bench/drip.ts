@@ -174,13 +174,18 @@ async function runDrip(
   return { queue, invocations, failures, batchMs, sweeps, sweepMs };
 }
 
-/** Subscribers spread over the course (lesson 1 to the closing email), all due a minute ago. */
+/**
+ * Subscribers spread over the course (lesson 1 to the closing email), all due about a
+ * minute ago, a millisecond apart: dynalite keys an index entry by the index key and only
+ * six hex digits of a hash of the table key, so records with the same due time can hide
+ * each other in its due index (DynamoDB itself has no such limit).
+ */
 function dueSubscribers(count: number, offset: number, run: string): Subscriber[] {
   const at = new Date();
-  const due = new Date(at.getTime() - 60_000);
-  return Array.from({ length: count }, (_, i) =>
-    benchSubscriber(offset + i, { status: 'active', progress: (offset + i) % 6, at, nextSendAt: due }, run),
-  );
+  return Array.from({ length: count }, (_, i) => {
+    const nextSendAt = new Date(at.getTime() - 60_000 - i);
+    return benchSubscriber(offset + i, { status: 'active', progress: (offset + i) % 6, at, nextSendAt }, run);
+  });
 }
 
 /** Versioned puts that move each record's due time, as the sender's record of a send does. */
