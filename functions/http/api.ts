@@ -11,10 +11,11 @@ import type { SignupLimiter } from '../core/limits.js';
 import { MailerPausedError, MailerRetryableError, silentLogger } from '../core/ports.js';
 import { describeError } from '../core/redact.js';
 import { currentTokens, type TokenSource } from '../core/tokens.js';
+import { corsHeaders, preflight } from './cors.js';
 import { postConfirm, postUnsubscribe, showLink } from './link-routes.js';
 import { checkInbox, health, home, script, styles } from './page-routes.js';
 import { type ApiOptions, problem, type Route, toRequest } from './request.js';
-import { corsHeaders, postSubscribe, preflight } from './signup-route.js';
+import { postSubscribe } from './signup-route.js';
 
 /**
  * What the API needs: the lifecycle's ports, with the link tokens fixed or read on demand,

@@ -14,9 +14,10 @@ import {
   MailerRetryableError,
 } from '../core/ports.js';
 import { describeError } from '../core/redact.js';
+import { corsHeaders } from './cors.js';
 import { type FormError, messagePage, signupPage } from './pages.js';
 import { clamp, count, problem, type Request, type RouteDeps } from './request.js';
-import { type HttpResponse, html, json, redirect, text } from './response.js';
+import { type HttpResponse, html, json, redirect } from './response.js';
 import {
   firstIssue,
   HONEYPOT_FIELD,
@@ -32,27 +33,6 @@ export const SIGNUP_ACCEPTED_MESSAGE =
 const MAX_FORM_URL_LENGTH = 512;
 
 type Parsed = { success: true; data: SignupFields } | { success: false; error: $ZodError };
-
-/** CORS headers for /subscribe: only the configured origins may read the answer. */
-export function corsHeaders(req: Request): Record<string, string> {
-  const origin = req.headers.origin;
-  // Vary even when refused, so a cache never serves one origin's answer to another.
-  if (!origin || !req.page.settings.allowedOrigins.includes(origin)) return { vary: 'Origin' };
-  return { 'access-control-allow-origin': origin, vary: 'Origin' };
-}
-
-export async function preflight(req: Request): Promise<HttpResponse> {
-  const cors = corsHeaders(req);
-  if (!cors['access-control-allow-origin']) return text(204, '', { headers: cors });
-  return text(204, '', {
-    headers: {
-      ...cors,
-      'access-control-allow-methods': 'POST, OPTIONS',
-      'access-control-allow-headers': 'content-type, accept',
-      'access-control-max-age': '600',
-    },
-  });
-}
 
 /**
  * Sign-up. Whatever the address's state (new, pending, active, unsubscribed, suppressed),
