@@ -10,6 +10,7 @@
  * - the other five emails: the drip section's figures per email (sweep, SQS batches of
  *   ten, sender), read from the same run or the stored results.
  */
+
 import { randomBytes } from 'node:crypto';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -24,6 +25,7 @@ import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createApi } from '../functions/http/api.js';
 import { SIGNUP_MIN_MS } from '../functions/wiring.js';
+import { sqsBatch } from '../scripts/dev/sqs-event.js';
 import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
 import {
@@ -32,7 +34,6 @@ import {
   type DynamoCounts,
   mean,
   round,
-  sqsEvent,
   startBenchDynamo,
 } from './support.js';
 
@@ -515,7 +516,7 @@ export async function runCostBench(
     dynamo.counter.reset();
     const lessonMs: number[] = [];
     for (const request of queue.requests) {
-      const event = sqsEvent([request]);
+      const event = sqsBatch([request]);
       const started = performance.now();
       const response = await sender(event);
       lessonMs.push(performance.now() - started);
@@ -548,7 +549,7 @@ export async function runCostBench(
         const mail = { messageId, to: email.to, from: settings.fromAddress, tags: email.tags, sentAt: at };
         const event = mailEventOf(type, mail);
         const started = performance.now();
-        await events(sqsEvent([event]));
+        await events(sqsBatch([event]));
         ms.push(performance.now() - started);
       }
       const emf = eventMetrics.reduce((sum, counts) => sum + emfBytes('mail-events', counts), 0);

@@ -5,6 +5,7 @@
  * included, and the store's own ceiling (versioned puts at the same concurrency) is
  * measured on the same dynalite in the same run.
  */
+
 import { randomBytes } from 'node:crypto';
 import { SystemClock } from '../functions/adapters/clock.js';
 import type { Mailer, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
@@ -13,6 +14,7 @@ import type { Subscriber } from '../functions/core/subscriber.js';
 import { LinkTokens } from '../functions/core/tokens.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createSweepHandler } from '../functions/handlers/sweep.js';
+import { sqsBatch } from '../scripts/dev/sqs-event.js';
 import {
   type BenchDynamo,
   batchPut,
@@ -22,7 +24,6 @@ import {
   itemOf,
   mean,
   round,
-  sqsEvent,
   startBenchDynamo,
 } from './support.js';
 
@@ -157,7 +158,7 @@ async function runDrip(
   const worker = async () => {
     for (let batch = queue.take(batchSize); batch.length > 0; batch = queue.take(batchSize)) {
       const started = performance.now();
-      const response = await sender(sqsEvent(batch));
+      const response = await sender(sqsBatch(batch));
       batchMs.push(performance.now() - started);
       invocations++;
       failures += response.batchItemFailures.length;

@@ -3,15 +3,13 @@
  * requests and request units are counted, realistic subscriber records, and fast seeding
  * with BatchWrite.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createTable, DynamoSubscriberStore, dueShardOf } from '../functions/adapters/dynamo-store.js';
 import { COUNTER, TABLE } from '../functions/contract.js';
 import { course } from '../functions/core/course.js';
 import { subscriberId } from '../functions/core/identity.js';
-import type { SendRequest } from '../functions/core/ports.js';
 import type { Subscriber, SubscriberStatus } from '../functions/core/subscriber.js';
 import { makeDynamoClients, startDynalite } from '../scripts/dev/dynalite.js';
 
@@ -448,33 +446,4 @@ export class CountingLogger {
     this.lines++;
     this.bytes += JSON.stringify(line).length + 1;
   }
-}
-
-/**
- * One SQS event carrying `requests` (send requests, or SES events for the mail-events
- * function), shaped as an SQS event source delivers it.
- */
-export function sqsEvent(requests: readonly (SendRequest | object)[]): SQSEvent {
-  return {
-    Records: requests.map((request): SQSRecord => {
-      const body = JSON.stringify(request);
-      const messageId = randomUUID();
-      return {
-        messageId,
-        receiptHandle: messageId,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'bench',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: createHash('md5').update(body).digest('hex'),
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:bench-send',
-        awsRegion: 'us-east-1',
-      };
-    }),
-  };
 }

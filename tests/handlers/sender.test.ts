@@ -1,4 +1,4 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Pacer } from '../../functions/core/pacer.js';
 import type { Logger, MetricCount } from '../../functions/core/ports.js';
@@ -13,6 +13,7 @@ import {
 import { sampleSettings } from '../../functions/core/settings.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createSenderHandler } from '../../functions/handlers/sender.js';
+import { sqsBatch } from '../../scripts/dev/sqs-event.js';
 import { ManualClock } from '../support/clock.js';
 import { subscriberId } from '../support/identity.js';
 import { testTokens } from '../support/link-keys.js';
@@ -40,23 +41,10 @@ function active(n: number, overrides: Partial<Subscriber> = {}): Subscriber {
   };
 }
 
+/** Records numbered m-0, m-1, ... so failures can be named. */
 function sqsEvent(requests: (SendRequest | string)[]): SQSEvent {
-  return {
-    Records: requests.map(
-      (r, i) =>
-        ({
-          messageId: `m-${i}`,
-          receiptHandle: `r-${i}`,
-          body: typeof r === 'string' ? r : JSON.stringify(r),
-          attributes: { ApproximateReceiveCount: '1' },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:send',
-          awsRegion: 'eu-west-1',
-        }) as unknown as SQSRecord,
-    ),
-  };
+  const event = sqsBatch(requests);
+  return { Records: event.Records.map((record, i) => ({ ...record, messageId: `m-${i}` })) };
 }
 const lesson1 = (n: number): SendRequest => ({ subscriberId: idOf(n), emailId: 'lesson-1' });
 

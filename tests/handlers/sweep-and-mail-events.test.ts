@@ -5,11 +5,11 @@ import type { MetricCount } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createMailEventsHandler } from '../../functions/handlers/mail-events.js';
 import { createSweepHandler } from '../../functions/handlers/sweep.js';
+import { sqsBatch } from '../../scripts/dev/sqs-event.js';
 import { ManualClock } from '../support/clock.js';
 import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
 import { MemoryQueue } from '../support/memory-queue.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { sqsBatch } from '../support/sqs-event.js';
 
 const now = new Date('2026-03-04T09:00:00Z');
 const clock = new ManualClock(now);

@@ -4,10 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createTable, DynamoSubscriberStore } from '../../functions/adapters/dynamo-store.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { createMailEventsHandler } from '../../functions/handlers/mail-events.js';
+import { sqsBatch } from '../../scripts/dev/sqs-event.js';
 import { ManualClock } from '../support/clock.js';
 import { useDynalite } from '../support/dynalite.js';
 import { subscriberId, TEST_PSEUDONYM_KEY } from '../support/identity.js';
-import { sqsBatch } from '../support/sqs-event.js';
 
 // Every SES event delivered twice (SQS and EventBridge both deliver at least once), in
 // concurrent batches, with store writes failing now and then: the counts stay exact.

@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
-/** One SQS event whose records carry `bodies` as JSON (strings as they are), as an SQS event source delivers it. */
+/**
+ * One SQS event whose records carry `bodies` as JSON (strings as they are), as an SQS
+ * event source delivers it: for the tests and the benchmarks of the queue-fed handlers.
+ */
 export function sqsBatch(bodies: readonly unknown[]): SQSEvent {
   return {
     Records: bodies.map((value): SQSRecord => {
