@@ -125,14 +125,11 @@ export function localSettings(env: NodeJS.ProcessEnv): CourseSettings {
  * started with `--data-dir .local-data`; only then can the CLI sign links it accepts.
  */
 async function localLinkTokens(dataDir: string): Promise<LinkTokens> {
-  let raw: string;
-  try {
-    raw = await readFile(join(dataDir, LOCAL_DATA_FILES.linkKeys), 'utf8');
-  } catch {
-    throw new CommandError(
-      'The local stack keeps its link keys in memory, so the CLI cannot sign a link it accepts. Start it with `npm start -- --data-dir .local-data` and try again.',
-    );
-  }
+  const raw = await readLocalDataFile(
+    dataDir,
+    LOCAL_DATA_FILES.linkKeys,
+    'its link keys in memory, so the CLI cannot sign a link it accepts',
+  );
   return new LinkTokens(await parseKeys(raw));
 }
 
@@ -141,14 +138,11 @@ async function localLinkTokens(dataDir: string): Promise<LinkTokens> {
  * `--data-dir .local-data`; without it the CLI cannot find anyone by address.
  */
 async function localPseudonymKey(dataDir: string): Promise<string> {
-  let raw: string;
-  try {
-    raw = await readFile(join(dataDir, LOCAL_DATA_FILES.pseudonymKey), 'utf8');
-  } catch {
-    throw new CommandError(
-      'The local stack keeps the key of its subscriber ids in memory, so the CLI cannot find anyone by address. Start it with `npm start -- --data-dir .local-data` and try again.',
-    );
-  }
+  const raw = await readLocalDataFile(
+    dataDir,
+    LOCAL_DATA_FILES.pseudonymKey,
+    'the key of its subscriber ids in memory, so the CLI cannot find anyone by address',
+  );
   const { parsePseudonymKey } = await import('../../functions/adapters/pseudonym-key.js');
   return parsePseudonymKey(raw);
 }
@@ -251,4 +245,15 @@ async function stackPseudonymKey(target: StackTarget, secretId: string | undefin
   }
   const { parsePseudonymKey } = await import('../../functions/adapters/pseudonym-key.js');
   return parsePseudonymKey(secret);
+}
+
+/** A file of the local stack's data folder; without one the stack keeps `what` in memory. */
+async function readLocalDataFile(dataDir: string, file: string, what: string): Promise<string> {
+  try {
+    return await readFile(join(dataDir, file), 'utf8');
+  } catch {
+    throw new CommandError(
+      `The local stack keeps ${what}. Start it with \`npm start -- --data-dir .local-data\` and try again.`,
+    );
+  }
 }
