@@ -7,16 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { course } from '../../functions/core/course.js';
-import { main } from '../../scripts/course/cli.js';
-import { createContext } from '../../scripts/course/wiring.js';
 import { type LocalStack, startLocalStack } from '../../scripts/local-stack.js';
-import { Buffer } from './harness.js';
-
-interface StoredEmail {
-  destination: { to: string[] };
-  subject: string;
-  body: { html?: string; text?: string };
-}
+import { inboxOf, runLocalCli, type StoredEmail } from '../support/local-cli.js';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -38,26 +30,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]) {
-  const out = new Buffer();
-  const err = new Buffer();
-  const env = {
-    DYNAMODB_PORT: String(stack.ports.dynamodb),
-    INBOX_PORT: String(stack.ports.inbox),
-    PORT: String(stack.ports.site),
-  };
-  const code = await main(argv, {
-    out,
-    err,
-    context: (target) => createContext(target, { out, err, env, localDataDir: dataDir }),
-  });
-  return { code, out: out.text, err: err.text };
-}
-
-async function inbox(address: string): Promise<StoredEmail[]> {
-  const { emails } = (await (await fetch(`${stack.urls.inbox}/store`)).json()) as { emails: StoredEmail[] };
-  return emails.filter((e) => e.destination.to.includes(address));
-}
+const cli = (...argv: string[]) => runLocalCli(stack, dataDir, ...argv);
+const inbox = (address: string) => inboxOf(stack, address);
 
 async function waitForEmails(address: string, count: number): Promise<StoredEmail[]> {
   for (let i = 0; i < 200; i++) {
