@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convert } from 'html-to-text';
 import mjml2html from 'mjml';
-import { compiledEmails } from '../functions/core/generated/emails.js';
+import { type CompiledEmail, compiledEmails } from '../functions/core/generated/emails.js';
 import { createRenderer, renderEmail, sampleVariables } from '../functions/core/render.js';
 import { defaultEmailsDir, textOptions } from '../scripts/build-emails.js';
 
@@ -47,7 +47,7 @@ export async function runRenderBench(options: RenderBenchOptions = {}): Promise<
   const file = join(defaultEmailsDir, `${id}.mjml`);
   const source = await readFile(file, 'utf8');
   const vars = sampleVariables(id);
-  const meta = compiledEmails[id];
+  const meta = compiledEmails[id] as CompiledEmail;
 
   async function compilePerSend(): Promise<number> {
     const started = performance.now();

@@ -1,8 +1,7 @@
 /**
- * What each email needs at send time, and the sample values that tests and the preview
- * fill it with. The build checks each template uses exactly the variables listed here.
+ * The variables a template may use, and the sample values that tests and the preview
+ * fill them with. The build finds the ones each template uses and refuses any other.
  */
-import type { EmailId } from '../functions/core/course.js';
 import { bookingLink, sampleSettings } from '../functions/core/settings.js';
 
 /**
@@ -21,22 +20,6 @@ export const variableKinds = {
 
 export type VariableName = keyof typeof variableKinds;
 
-const everyEmail = ['firstName', 'clinicName', 'postalAddress', 'siteUrl'] as const satisfies VariableName[];
-const sequenceEmail = [...everyEmail, 'unsubscribeUrl'] as const satisfies VariableName[];
-/** The emails with a "Book an appointment" button. */
-const bookingEmail = [...sequenceEmail, 'bookingUrl'] as const satisfies VariableName[];
-
-/** Variables per email, in a stable order. */
-export const emailCatalog: Record<EmailId, readonly VariableName[]> = {
-  confirm: [...everyEmail, 'confirmUrl'],
-  'lesson-1': sequenceEmail,
-  'lesson-2': sequenceEmail,
-  'lesson-3': sequenceEmail,
-  'lesson-4': sequenceEmail,
-  'lesson-5': bookingEmail,
-  complete: bookingEmail,
-};
-
 /** One sample value per variable; each email takes the ones it declares. */
 export const sampleValues: Record<VariableName, string> = {
   firstName: 'Sam',
@@ -48,7 +31,7 @@ export const sampleValues: Record<VariableName, string> = {
   unsubscribeUrl: `${sampleSettings.publicBaseUrl}/unsubscribe?token=sample-unsubscribe-token`,
 };
 
-/** The sample variables of one email. */
-export function sampleFor(id: EmailId): Record<string, string> {
-  return Object.fromEntries(emailCatalog[id].map((name) => [name, sampleValues[name]]));
+/** The sample values of the given variables. */
+export function sampleFor(variables: readonly string[]): Record<string, string> {
+  return Object.fromEntries(variables.map((name) => [name, sampleValues[name as VariableName]]));
 }

@@ -1,10 +1,10 @@
 /**
- * Compiles every email once, at build time: MJML -> HTML (strict validation), HTML ->
- * plain text, and writes `functions/core/generated/emails.ts` for the renderer. The
- * `{{name}}` placeholders survive compilation and are filled at send time, so neither
- * mjml nor html-to-text ever ships in a Lambda.
+ * Compiles a course once, at build time: `course.json` checked, MJML -> HTML (strict
+ * validation), HTML -> plain text, and writes `functions/core/generated/emails.ts` for the
+ * renderer. The `{{name}}` placeholders survive compilation and are filled at send time,
+ * so neither mjml nor html-to-text ever ships in a Lambda.
  *
- * Usage: `npm run build` (or `tsx scripts/build-emails.ts [--dir emails] [--out file]`).
+ * Usage: `npm run build` (or `tsx scripts/build-emails.ts [--dir emails/<id>] [--out file]`).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -12,13 +12,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { convert, type HtmlToTextOptions } from 'html-to-text';
 import mjml2html from 'mjml';
-import { emailCatalog, sampleValues, type VariableName, variableKinds } from '../emails/catalog.js';
-import { course } from '../functions/core/course.js';
+import { sampleValues, type VariableName, variableKinds } from '../emails/catalog.js';
+import type { CourseDefinition } from '../functions/core/course.js';
+import { CourseContentError, courseDirFor, defaultCourseId, loadCourse } from './courses.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Default locations, relative to the repository root. */
-export const defaultEmailsDir = join(root, 'emails');
+export const defaultEmailsDir = join(root, 'emails', defaultCourseId);
 export const defaultOutFile = join(root, 'functions/core/generated/emails.ts');
 
 /** Gmail clips messages over 102 KB (HTML bytes), hiding the footer and its unsubscribe link. */
@@ -35,7 +36,7 @@ export class EmailBuildError extends Error {
   override readonly name = 'EmailBuildError';
 }
 
-/** What course.ts says about one email. */
+/** What course.json says about one email. */
 export interface EmailSource {
   readonly id: string;
   readonly subject: string;
@@ -45,20 +46,25 @@ export interface EmailSource {
 export interface CompiledEmail extends EmailSource {
   readonly html: string;
   readonly text: string;
-  /** Declared variables, in catalog order. */
+  /** The variables the template uses, in emails/catalog.ts order. */
   readonly variables: readonly string[];
   readonly sample: Readonly<Record<string, string>>;
   readonly htmlBytes: number;
 }
 
 export interface BuildOptions {
-  /** Folder holding `<id>.mjml` and `partials/`. @default emails/ */
+  /** The course folder, holding `course.json` and its `.mjml` files. @default emails/knee-pain */
   readonly dir?: string;
-  /** @default the confirmation and the sequence from course.ts */
-  readonly emails?: readonly EmailSource[];
-  /** Variables per id. @default emails/catalog.ts */
-  readonly catalog?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** A course's definition and its compiled emails (confirmation, lessons, closing email). */
+export interface BuiltCourse {
+  readonly course: CourseDefinition;
+  readonly emails: readonly CompiledEmail[];
+}
+
+/** What an email is for decides the link variables it must and must not use. */
+export type EmailRole = 'confirmation' | 'sequence';
 
 /** Placeholder names are plain identifiers; anything else between braces is an error. */
 const placeholder = /\{\{([A-Za-z][A-Za-z0-9]*)\}\}/g;
@@ -109,20 +115,32 @@ function namesIn(text: string): Set<string> {
   return new Set([...text.matchAll(placeholder)].map((m) => m[1] as string));
 }
 
-/** Placeholders must be well formed, declared, all used, and URLs only where URLs belong. */
-function checkPlaceholders(where: string, html: string, subject: string, declared: readonly string[]): void {
+/** The link each role must carry, and the one it may not: confirm vs unsubscribe. */
+const roleLinks: Record<EmailRole, { must: VariableName; not: VariableName }> = {
+  confirmation: { must: 'confirmUrl', not: 'unsubscribeUrl' },
+  sequence: { must: 'unsubscribeUrl', not: 'confirmUrl' },
+};
+
+/**
+ * Placeholders must be well formed and known, URLs only where URLs belong, and each role's
+ * link present. Returns the variables used, in emails/catalog.ts order.
+ */
+function checkPlaceholders(where: string, html: string, subject: string, role: EmailRole): string[] {
   const stray = html.replace(placeholder, '').match(/\{\{[^}]{0,40}\}?\}?|\}\}/);
   if (stray) throw new EmailBuildError(`${where}: malformed placeholder "${stray[0]}"`);
   const used = namesIn(html);
   for (const name of namesIn(subject)) used.add(name);
+  const known = Object.keys(variableKinds);
   for (const name of used) {
-    if (!declared.includes(name)) {
-      throw new EmailBuildError(`${where}: uses {{${name}}} but emails/catalog.ts does not declare it`);
+    if (!known.includes(name)) {
+      throw new EmailBuildError(
+        `${where}: uses {{${name}}}, which is not a variable (known: ${known.join(', ')})`,
+      );
     }
   }
-  for (const name of declared) {
-    if (!used.has(name)) throw new EmailBuildError(`${where}: declares ${name} but never uses it`);
-  }
+  const links = roleLinks[role];
+  if (!used.has(links.must)) throw new EmailBuildError(`${where}: must use {{${links.must}}}`);
+  if (used.has(links.not)) throw new EmailBuildError(`${where}: may not use {{${links.not}}}`);
   for (const name of namesIn(subject)) {
     if (kindOf(name) === 'url')
       throw new EmailBuildError(`${where}: subject may not contain the URL {{${name}}}`);
@@ -136,6 +154,7 @@ function checkPlaceholders(where: string, html: string, subject: string, declare
       throw new EmailBuildError(`${where}: href="${value}" must be exactly one URL variable`);
     }
   }
+  return known.filter((name) => used.has(name));
 }
 
 function kindOf(name: string): 'url' | 'text' | undefined {
@@ -146,8 +165,9 @@ function kindOf(name: string): 'url' | 'text' | undefined {
 export async function compileEmail(
   file: string,
   source: EmailSource,
-  variables: readonly string[],
-  dir: string = dirname(file),
+  role: EmailRole,
+  courseTitle: string,
+  dir: string = dirname(dirname(file)),
 ): Promise<CompiledEmail> {
   const where = relative(process.cwd(), file) || file;
   await checkIncludes(file, dir);
@@ -178,7 +198,7 @@ export async function compileEmail(
   if (!result.html.includes('<html lang="en"'))
     throw new EmailBuildError(`${where}: <mjml lang="en"> is required`);
   const tokens: Record<string, string> = {
-    courseTitle: escapeHtml(course.title),
+    courseTitle: escapeHtml(courseTitle),
     subject: escapeHtml(source.subject),
     preheader: escapeHtml(source.preheader),
     preheaderSpacer,
@@ -188,7 +208,7 @@ export async function compileEmail(
     if (value === undefined) throw new EmailBuildError(`${where}: unknown build token ${whole}`);
     return value;
   });
-  checkPlaceholders(where, html, source.subject, variables);
+  const variables = checkPlaceholders(where, html, source.subject, role);
   const htmlBytes = Buffer.byteLength(html, 'utf8');
   if (htmlBytes > maxHtmlBytes) {
     throw new EmailBuildError(
@@ -202,36 +222,40 @@ export async function compileEmail(
   return { ...source, html, text, variables: [...variables], sample, htmlBytes };
 }
 
-/** Compiles every email and checks the set of templates matches the course exactly. */
-export async function buildEmails(options: BuildOptions = {}): Promise<CompiledEmail[]> {
+/**
+ * Checks a course folder and compiles every email in it: each `.mjml` file there must be
+ * named by course.json exactly once, and each name must be a file.
+ */
+export async function buildCourse(options: BuildOptions = {}): Promise<BuiltCourse> {
   const dir = resolve(options.dir ?? defaultEmailsDir);
-  const emails = options.emails ?? [course.confirmation, ...course.sequence];
-  const catalog: Readonly<Record<string, readonly string[]>> = options.catalog ?? emailCatalog;
-  const files = (await readdir(dir))
-    .filter((f) => f.endsWith('.mjml'))
-    .map((f) => f.slice(0, -'.mjml'.length));
-  const ids = emails.map((e) => e.id);
-  const missing = ids.filter((id) => !files.includes(id));
-  const extra = files.filter((id) => !ids.includes(id));
-  if (missing.length > 0)
-    throw new EmailBuildError(`No template for ${missing.map((id) => `${id}.mjml`).join(', ')}`);
-  if (extra.length > 0) {
-    throw new EmailBuildError(`${extra.map((id) => `${id}.mjml`).join(', ')}: not an email id in course.ts`);
+  let loaded: ReturnType<typeof loadCourse>;
+  try {
+    loaded = loadCourse(dir);
+  } catch (error) {
+    if (error instanceof CourseContentError) throw new EmailBuildError(error.message);
+    throw error;
   }
-  for (const id of ids) {
-    const variables = catalog[id];
-    if (!variables) throw new EmailBuildError(`emails/catalog.ts declares no variables for ${id}`);
-    for (const name of variables) {
-      if (!kindOf(name))
-        throw new EmailBuildError(`${id}: variable ${name} has no kind in emails/catalog.ts`);
-    }
-  }
+  const shown = relative(process.cwd(), join(dir, 'course.json'));
+  const named = loaded.emails.map((e) => relative(dir, e.file));
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.mjml'));
+  const missing = named.filter((f) => !files.includes(f));
+  const extra = files.filter((f) => !named.includes(f));
+  if (missing.length > 0) throw new EmailBuildError(`${shown}: no template ${missing.join(', ')}`);
+  if (extra.length > 0)
+    throw new EmailBuildError(`${extra.join(', ')}: not named in ${shown}; add it there or delete it`);
   // One at a time: mjml is CPU-bound, and errors then come out in a stable order.
   const compiled: CompiledEmail[] = [];
-  for (const email of emails) {
-    compiled.push(await compileEmail(join(dir, `${email.id}.mjml`), email, catalog[email.id] ?? [], dir));
+  for (const [i, email] of loaded.emails.entries()) {
+    const { file, ...source } = email;
+    const role: EmailRole = i === 0 ? 'confirmation' : 'sequence';
+    compiled.push(await compileEmail(file, source, role, loaded.definition.title, dirname(dir)));
   }
-  return compiled;
+  return { course: loaded.definition, emails: compiled };
+}
+
+/** Compiles every email of a course folder (see {@link buildCourse}). */
+export async function buildEmails(options: BuildOptions = {}): Promise<CompiledEmail[]> {
+  return [...(await buildCourse(options)).emails];
 }
 
 /**
@@ -239,7 +263,8 @@ export async function buildEmails(options: BuildOptions = {}): Promise<CompiledE
  * The confirmation and the sequence are separate constants, so a bundle keeps only the
  * emails its function renders.
  */
-export function generatedModule(compiled: readonly CompiledEmail[]): string {
+export function generatedModule(built: BuiltCourse): string {
+  const { course, emails: compiled } = built;
   const urlVariables = Object.entries(variableKinds)
     .filter(([, kind]) => kind === 'url')
     .map(([name]) => name as VariableName);
@@ -259,8 +284,11 @@ export function generatedModule(compiled: readonly CompiledEmail[]): string {
     return `Readonly<Record<${keys}, CompiledEmail>> = {\n${entries.join('')}}`;
   };
   const isConfirmation = (e: CompiledEmail) => e.id === course.confirmation.id;
-  return `// Generated by scripts/build-emails.ts from emails/*.mjml. Do not edit; run \`npm run build\`.
-import type { EmailId } from '../course.js';
+  return `// Generated by scripts/build-emails.ts from emails/${course.id}/. Do not edit; run \`npm run build\`.
+import type { CourseDefinition, EmailId } from '../course.js';
+
+/** The course as its course.json defines it. */
+export const course: CourseDefinition = ${JSON.stringify(course, null, 2)};
 
 /** One email compiled at build time; \`{{name}}\` placeholders are filled at send time. */
 export interface CompiledEmail {
@@ -292,15 +320,15 @@ export const compiledEmails: Readonly<Record<EmailId, CompiledEmail>> = /* @__PU
 
 /** Builds every email and writes the generated module. */
 export async function writeEmails(options: BuildOptions & { out?: string } = {}): Promise<CompiledEmail[]> {
-  const compiled = await buildEmails(options);
+  const built = await buildCourse(options);
   const out = resolve(options.out ?? defaultOutFile);
   await mkdir(dirname(out), { recursive: true });
   // Write then rename, so a process importing the module meanwhile (a test run, a synth)
   // sees the old file or the new one, never half of one.
   const partial = `${out}.${process.pid}.tmp`;
-  await writeFile(partial, generatedModule(compiled));
+  await writeFile(partial, generatedModule(built));
   await rename(partial, out);
-  return compiled;
+  return [...built.emails];
 }
 
 function argValue(argv: readonly string[], flag: string): string | undefined {
@@ -312,7 +340,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const out = argValue(argv, '--out') ?? defaultOutFile;
   try {
     const started = performance.now();
-    const compiled = await writeEmails({ dir: argValue(argv, '--dir'), out });
+    const dir = argValue(argv, '--dir') ?? courseDirFor(process.env.COURSE || defaultCourseId);
+    const compiled = await writeEmails({ dir, out });
     const ms = Math.round(performance.now() - started);
     for (const e of compiled) {
       const kb = (e.htmlBytes / 1024).toFixed(1);
@@ -320,7 +349,10 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     console.log(`Built ${compiled.length} emails in ${ms} ms -> ${relative(process.cwd(), out)}`);
   } catch (error) {
-    const message = error instanceof EmailBuildError ? error.message : (error as Error).stack;
+    const message =
+      error instanceof EmailBuildError || error instanceof CourseContentError
+        ? error.message
+        : (error as Error).stack;
     console.error(`Email build failed: ${message}`);
     process.exitCode = 1;
   }

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { COUNTER } from '../contract.js';
-import { course } from './course.js';
+import { course, firstLesson } from './course.js';
 import { InvalidLinkError } from './errors.js';
 import { normaliseEmail, subscriberId } from './identity.js';
 import { type MailboxPolicy, mailboxKey, type SignupLimiter } from './limits.js';
@@ -73,7 +73,7 @@ export function mailboxPolicy(cap: number = DEFAULT_MAILBOX_DAILY_CAP): MailboxP
   return { cooldownMs: CONFIRMATION_COOLDOWN_MS, cap, periodMs: 24 * 60 * 60 * 1000 };
 }
 
-const confirmTags = { course: 'knee-pain', email: course.confirmation.id } as const;
+const confirmTags = { course: course.id, email: course.confirmation.id } as const;
 
 /**
  * Records a sign-up and, when the address needs one, sends the confirmation email. New
@@ -254,7 +254,7 @@ export async function confirm(
 
   if (result === 'confirmed') {
     await bumpCounters(deps.store, { [COUNTER.confirmed]: 1 }, deps.clock.now());
-    const first = course.sequence[0].id;
+    const first = firstLesson.id;
     // Lesson 1 is already due in the record; if the queue is down, the next sweep sends it.
     await deps.queue.enqueue([{ subscriberId: id, emailId: first }]).catch(() => undefined);
   }

@@ -105,6 +105,6 @@ describe('the course CLI on the local stack', () => {
 
     expect(code).toBe(0);
     const [email] = await waitForEmails('owner@clinic.example', 1);
-    expect(email?.subject).toBe(`[TEST] ${course.sequence[1].subject}`);
+    expect(email?.subject).toBe(`[TEST] ${course.sequence[1]?.subject}`);
   });
 });

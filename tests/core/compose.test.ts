@@ -30,7 +30,7 @@ describe('composeSequenceEmail', () => {
   it('addresses the lesson to the subscriber with its subject', () => {
     const email = compose();
     expect(email.to).toBe(address);
-    expect(email.subject).toBe(course.sequence[1].subject);
+    expect(email.subject).toBe(course.sequence[1]?.subject);
     expect(email.text).toContain('Ana');
   });
 

@@ -12,15 +12,19 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 
+/** A copy of emails/ (the shared partials and the course folders). */
+let copy: string;
+/** The knee pain course folder inside the copy. */
 let dir: string;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'emails-'));
-  await cp(join(root, 'emails'), dir, { recursive: true });
+  copy = await mkdtemp(join(tmpdir(), 'emails-'));
+  await cp(join(root, 'emails'), copy, { recursive: true });
+  dir = join(copy, 'knee-pain');
 });
 
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(copy, { recursive: true, force: true });
 });
 
 async function edit(file: string, from: string | RegExp, to: string): Promise<void> {
@@ -59,24 +63,36 @@ describe('email build', () => {
   });
 
   it('fails when a partial is missing instead of silently leaving it out', async () => {
-    await rm(join(dir, 'partials/footer-legal.mjml'));
+    await rm(join(copy, 'partials/footer-legal.mjml'));
 
     await expect(buildEmails({ dir })).rejects.toThrow(/footer-legal\.mjml" not found/);
   });
 
-  it('fails when a template has no id in the course, or an id has no template', async () => {
+  it('fails when a template is not named in course.json, or a named template is missing', async () => {
     await writeFile(join(dir, 'lesson-6.mjml'), '<mjml lang="en"><mj-body></mj-body></mjml>');
-    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-6\.mjml: not an email id/);
+    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-6\.mjml: not named in .*course\.json/);
 
     await rm(join(dir, 'lesson-6.mjml'));
     await rm(join(dir, 'lesson-4.mjml'));
-    await expect(buildEmails({ dir })).rejects.toThrow(/No template for lesson-4\.mjml/);
+    await expect(buildEmails({ dir })).rejects.toThrow(/course\.json: no template lesson-4\.mjml/);
   });
 
-  it('fails on a placeholder the catalog does not declare', async () => {
+  it('fails on a course.json field that is missing or wrong, naming the file and the field', async () => {
+    await edit('course.json', /"delayDays": 2,/, '"delayDays": -1,');
+    await expect(buildEmails({ dir })).rejects.toThrow(
+      /knee-pain\/course\.json: lessons\[1\]\.delayDays: must be 0 or more/,
+    );
+
+    await edit('course.json', /"subject": "Lesson 3[^"]*",/, '');
+    await expect(buildEmails({ dir })).rejects.toThrow(/course\.json: lessons\[2\]\.subject: is required/);
+  });
+
+  it('fails on a placeholder that is not a variable', async () => {
     await edit('lesson-1.mjml', 'Hi {{firstName}},', 'Hi {{firstName}} {{lastName}},');
 
-    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-1\.mjml: uses \{\{lastName\}\}/);
+    await expect(buildEmails({ dir })).rejects.toThrow(
+      /lesson-1\.mjml: uses \{\{lastName\}\}, which is not a variable/,
+    );
   });
 
   it('fails on a malformed placeholder', async () => {
@@ -85,17 +101,13 @@ describe('email build', () => {
     await expect(buildEmails({ dir })).rejects.toThrow(/malformed placeholder/);
   });
 
-  it('fails when a declared variable is never used', async () => {
-    const confirm = { id: 'confirm', subject: 'Confirm', preheader: 'One click' };
-    const catalog = {
-      confirm: ['firstName', 'clinicName', 'postalAddress', 'siteUrl', 'confirmUrl', 'unsubscribeUrl'],
-    };
-    for (const file of await readdir(dir))
-      if (file.endsWith('.mjml') && file !== 'confirm.mjml') await rm(join(dir, file));
+  it('fails when the confirmation lacks its link or a lesson carries the wrong one', async () => {
+    await edit('confirm.mjml', 'href="{{confirmUrl}}"', 'href="https://clinic.example/"');
+    await expect(buildEmails({ dir })).rejects.toThrow(/confirm\.mjml: must use \{\{confirmUrl\}\}/);
 
-    await expect(buildEmails({ dir, emails: [confirm], catalog })).rejects.toThrow(
-      /confirm\.mjml: declares unsubscribeUrl but never uses it/,
-    );
+    await edit('confirm.mjml', 'href="https://clinic.example/"', 'href="{{confirmUrl}}"');
+    await edit('lesson-2.mjml', 'Hi {{firstName}},', 'Hi <a href="{{confirmUrl}}">{{firstName}}</a>,');
+    await expect(buildEmails({ dir })).rejects.toThrow(/lesson-2\.mjml: may not use \{\{confirmUrl\}\}/);
   });
 
   it('refuses a text variable inside a link, which could become a javascript: URL', async () => {
