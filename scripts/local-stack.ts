@@ -30,7 +30,13 @@ import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createSweepHandler } from '../functions/handlers/sweep.js';
 import { createApi } from '../functions/http/api.js';
 import { sesMailer, signupLimiter, subscriberStore } from '../functions/wiring.js';
-import { LOCAL_CREDENTIALS, LOCAL_PORT_DEFAULTS, LOCAL_REGION, LOCAL_TABLE_NAME } from './local-config.js';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_INBOX_PATH,
+  LOCAL_PORT_DEFAULTS,
+  LOCAL_REGION,
+  LOCAL_TABLE_NAME,
+} from './local-config.js';
 import {
   jsonResult,
   LOCAL_PATH,
@@ -39,6 +45,7 @@ import {
   readBody,
   writeResult,
 } from './local-http.js';
+import { createInboxHandler, type SentNote } from './local-inbox.js';
 import {
   type LocalMailEventType,
   ObservedMailer,
@@ -106,6 +113,8 @@ export interface LocalStack {
     readonly site: string;
     /** The SES emulator's web inbox; `GET <inbox>/store` lists every email as JSON. */
     readonly inbox: string;
+    /** The local site's inbox page: every email, newest first, at phone and desktop width. */
+    readonly inboxPage: string;
     /** The email preview gallery. */
     readonly preview: string;
     /** DynamoDB endpoint for other tools (the course CLI). */
@@ -231,6 +240,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Mail: every accepted email is logged and gets its Delivery event a moment later.
     const lastSent = new Map<string, SentMail>();
+    // What the inbox page shows beside each email the stack sent.
+    const notes = new Map<string, SentNote>();
     const pendingTimers = new Set<NodeJS.Timeout>();
     closers.push(async () => {
       for (const timer of pendingTimers) clearTimeout(timer);
@@ -256,6 +267,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       (mail) => {
         lastSent.set(subscriberId(mail.to, pseudonymKey), mail);
         const emailId = Object.values(mail.tags).find((v) => (emailIds as readonly string[]).includes(v));
+        notes.set(mail.messageId, { ...(emailId ? { emailId } : {}), courseTime: mail.sentAt });
         log(
           `${stamp(clock)} sent     ${(emailId ?? 'email').padEnd(9)} to subscriber ${shortId(mail.to)} (message ${mail.messageId})`,
         );
@@ -312,7 +324,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return true;
     };
 
-    const preview = await mountPreview(siteUrl);
+    const preview = await mountPreview(siteUrl, settings);
+    const inbox = createInboxHandler({
+      emulatorUrl: `http://${urlHost(host)}:${inboxPort}`,
+      path: LOCAL_INBOX_PATH,
+      links: { site: `${siteUrl}/`, preview: preview.url },
+      noteOf: (messageId) => notes.get(messageId),
+    });
     route = (req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path.startsWith(LOCAL_PATH)) {
@@ -322,6 +340,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           req.resume();
         } else if (path === `${LOCAL_PATH}simulate`) {
           void serveSimulate(req, res, simulate);
+        } else if (path === LOCAL_INBOX_PATH || path.startsWith(`${LOCAL_INBOX_PATH}/`)) {
+          void inbox(req, res);
         } else {
           writeResult(res, jsonResult(404, { message: 'No such local endpoint' }));
           req.resume();
@@ -361,6 +381,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls: {
         site: siteUrl,
         inbox: inboxUrl,
+        inboxPage: `${siteUrl}${LOCAL_INBOX_PATH}`,
         preview: preview.url,
         dynamodb: `http://localhost:${dynamoPort}`,
       },
@@ -497,10 +518,10 @@ async function serveSimulate(
 }
 
 /** The email preview gallery, served by the site server under PREVIEW_PATH. */
-async function mountPreview(siteUrl: string) {
+async function mountPreview(siteUrl: string, settings: CourseSettings) {
   // Loaded on demand: the gallery recompiles the MJML on each page load, and mjml is large.
   const { createPreviewHandler } = await import('./preview.js');
-  const handler = createPreviewHandler({ basePath: PREVIEW_PATH, live: true });
+  const handler = createPreviewHandler({ basePath: PREVIEW_PATH, live: true, settings });
   return {
     url: `${siteUrl}${PREVIEW_PATH}/`,
     handles: (path: string) => path === PREVIEW_PATH || path.startsWith(`${PREVIEW_PATH}/`),

@@ -11,13 +11,17 @@ import { pathToFileURL } from 'node:url';
 import { type EmailId, emailIds } from '../functions/core/course.js';
 import { type CompiledEmail, compiledEmails } from '../functions/core/generated/emails.js';
 import { createRenderer, type EmailRenderer } from '../functions/core/render.js';
+import type { CourseSettings } from '../functions/core/settings.js';
 import { buildEmails } from './build-emails.js';
+import { readClinicConfig, settingsFromConfig, withClinic } from './clinic-config.js';
 
 export interface PreviewOptions {
   /** Path prefix the handler is mounted under, e.g. `/preview`. @default '' */
   readonly basePath?: string;
   /** Recompile the MJML on each page load instead of using the last `npm run build`. @default false */
   readonly live?: boolean;
+  /** The clinic whose details fill the emails (see clinic-config.ts). @default the sample data's */
+  readonly settings?: CourseSettings;
 }
 
 interface Gallery {
@@ -97,6 +101,9 @@ export function createPreviewHandler(
     return latest;
   }
 
+  const sampleOf = (renderer: EmailRenderer, id: EmailId) =>
+    options.settings ? withClinic(renderer.sample(id), options.settings) : renderer.sample(id);
+
   function send(res: ServerResponse, status: number, type: string, body: string): void {
     res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
     res.end(body);
@@ -116,7 +123,7 @@ export function createPreviewHandler(
         const { emails, renderer } = await gallery(true);
         const nav = emailIds.map((id) => `<a href="#${id}">${id}</a>`).join('');
         const sections = emailIds.map((id) => {
-          const rendered = renderer.render(id, renderer.sample(id));
+          const rendered = renderer.render(id, sampleOf(renderer, id));
           return emailSection(base, id, emails[id] as CompiledEmail, rendered.text, rendered.subject);
         });
         send(
@@ -134,7 +141,7 @@ export function createPreviewHandler(
         return;
       }
       const { emails, renderer } = await gallery(!match[2]);
-      const rendered = renderer.render(id, renderer.sample(id));
+      const rendered = renderer.render(id, sampleOf(renderer, id));
       if (match[2] === '.html') send(res, 200, 'text/html', rendered.html);
       else if (match[2] === '.txt') send(res, 200, 'text/plain', rendered.text);
       else {
@@ -157,6 +164,16 @@ export function createPreviewHandler(
   };
 }
 
+/**
+ * The clinic's settings for a gallery of its own (`npm run preview`, `course preview`):
+ * course.config.json, or the file COURSE_CONFIG names.
+ * @throws ConfigError when the file is missing or not valid.
+ */
+export function configuredSettings(env: NodeJS.ProcessEnv = process.env): CourseSettings {
+  // Links in the samples are made up; nothing serves them.
+  return settingsFromConfig(readClinicConfig(env), { publicBaseUrl: 'http://localhost:3000' });
+}
+
 /** An HTTP server for the gallery (not yet listening). */
 export function createPreviewServer(options: PreviewOptions = {}): Server {
   const handler = createPreviewHandler(options);
@@ -167,7 +184,14 @@ export function createPreviewServer(options: PreviewOptions = {}): Server {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const port = Number(process.env.PREVIEW_PORT ?? 3100);
-  const server = createPreviewServer({ live: true });
+  let settings: CourseSettings;
+  try {
+    settings = configuredSettings();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  const server = createPreviewServer({ live: true, settings });
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;

@@ -7,8 +7,16 @@
  *
  * Ports: PORT (site, 3000), DYNAMODB_PORT (8000), INBOX_PORT (8005).
  */
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { localPorts } from './local-config.js';
+import { configFileOf, readConfigFile, settingsFromConfig } from './clinic-config.js';
+import {
+  confirmLinkLife,
+  localPorts,
+  localStackFileOf,
+  removeLocalStackRecord,
+  writeLocalStackRecord,
+} from './local-config.js';
 import {
   DEFAULT_COURSE_DAY_SECONDS,
   DEFAULT_SITE_PORT,
@@ -25,11 +33,15 @@ Options:
   --data-dir DIR   keep the data (table, link keys, course time) in DIR; in memory otherwise
   -h, --help       show this help
 
+The clinic's details come from course.config.json (or the file COURSE_CONFIG names).
+
 Environment:
   PORT                 site and API port (default ${DEFAULT_SITE_PORT})
   DYNAMODB_PORT        DynamoDB emulator port (default 8000)
   INBOX_PORT           SES emulator and inbox port (default 8005)
   COURSE_DAY_SECONDS   real seconds per course day (default ${DEFAULT_COURSE_DAY_SECONDS}; 86400 = real time)
+  COURSE_CONFIG        the clinic's configuration file (default course.config.json)
+  LOCAL_STACK_FILE     where to record the ports for the CLI (default .local-data/local-stack.json)
 `;
 
 function fail(message: string): never {
@@ -85,6 +97,13 @@ async function main(): Promise<void> {
   }
   const ports = emulatorPorts();
   const courseDaySeconds = positiveNumber('COURSE_DAY_SECONDS', DEFAULT_COURSE_DAY_SECONDS);
+  const configFile = configFileOf();
+  let config: ReturnType<typeof readConfigFile>;
+  try {
+    config = readConfigFile(configFile);
+  } catch (error) {
+    fail((error as Error).message);
+  }
 
   let stack: Awaited<ReturnType<typeof startLocalStack>>;
   try {
@@ -93,6 +112,8 @@ async function main(): Promise<void> {
       dynamoPort: ports.dynamodb,
       inboxPort: ports.inbox,
       courseDaySeconds,
+      // The stack points the links at its own site.
+      settings: settingsFromConfig(config, { publicBaseUrl: '' }),
       ...(dataDir ? { dataDir } : {}),
     });
   } catch (error) {
@@ -100,18 +121,28 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // The CLI reads this to find the stack, whatever its ports.
+  const recordFile = localStackFileOf();
+  writeLocalStackRecord(
+    { pid: process.pid, ports: stack.ports, ...(dataDir ? { dataDir: resolve(dataDir) } : {}), configFile },
+    recordFile,
+  );
+
   const speed = Math.round(86_400 / courseDaySeconds);
   console.log(`
 Knee pain email course, running locally
 
+  Clinic           ${stack.settings.clinicName} (from ${relative(process.cwd(), configFile) || configFile})
   Sign-up page     ${stack.urls.site}/
-  Inbox            ${stack.urls.inbox}/   (every email sent; JSON at ${stack.urls.inbox}/store)
+  Inbox            ${stack.urls.inboxPage}   (every email sent, newest first)
   Email previews   ${stack.urls.preview}
   DynamoDB         ${stack.urls.dynamodb}   (table ${stack.tableName}; try: npm run course -- stats)
+  SES emulator     ${stack.urls.inbox}/   (its own inbox; JSON at ${stack.urls.inbox}/store)
 
   Ports            site ${stack.ports.site} (PORT), DynamoDB ${stack.ports.dynamodb} (DYNAMODB_PORT), inbox ${stack.ports.inbox} (INBOX_PORT)
   Course clock     1 course day = ${courseDaySeconds} s real time (${speed}x); lessons go out at ${String(stack.settings.sendHour).padStart(2, '0')}:00 in the reader's time zone
   Course time now  ${stack.clock.now().toISOString()}
+  Confirm links    valid for ${confirmLinkLife(courseDaySeconds)}
   Data             ${dataDir ? `kept in ${dataDir}` : 'in memory (npm start -- --data-dir .local-data keeps it)'}
   Simulate         curl -X POST ${stack.urls.site}/_local/simulate -H 'content-type: application/json' \\
                      -d '{"type":"bounce","email":"reader@example.com"}'
@@ -124,6 +155,7 @@ Press Ctrl-C to stop.
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping...`);
+    removeLocalStackRecord(process.pid, recordFile);
     await stack.close();
     process.exit(0);
   };

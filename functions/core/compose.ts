@@ -6,7 +6,7 @@
 import type { EmailId } from './course.js';
 import type { OutgoingEmail } from './ports.js';
 import { renderSequenceEmail, sequenceEmailVariables } from './render.js';
-import { bookingLink, type CourseSettings } from './settings.js';
+import { type CourseSettings, clinicVariables } from './settings.js';
 import type { Subscriber } from './subscriber.js';
 import { type LinkTokens, linkUrl } from './tokens.js';
 
@@ -42,10 +42,7 @@ export function composeSequenceEmail({
   const unsubscribeUrl = linkUrl(settings, 'unsubscribe', tokens.sign('unsubscribe', subscriber.id, { now }));
   const values: Record<string, string> = {
     firstName: subscriber.firstName?.trim() || FIRST_NAME_FALLBACK,
-    clinicName: settings.clinicName,
-    postalAddress: settings.postalAddress,
-    siteUrl: settings.siteUrl,
-    bookingUrl: bookingLink(settings),
+    ...clinicVariables(settings),
     unsubscribeUrl,
   };
   // Only the booking emails declare bookingUrl; the renderer refuses variables an email lacks.

@@ -25,6 +25,27 @@ export interface CourseSettings {
   readonly trackOpensAndClicks?: boolean;
   /** Days the data of people who finished or left is kept; the privacy line says so. @default 365 */
   readonly retentionDays?: number;
+  /** The clinic's logo (https), drawn at a fixed size in CSS pixels on every page and email. */
+  readonly logo?: { readonly url: string; readonly width: number; readonly height: number };
+  /** `#rrggbb` of buttons and headings, 4.5:1 against white (checked by the config). @default DEFAULT_ACCENT_COLOR */
+  readonly accentColor?: string;
+  readonly phone?: string;
+  /** Who writes the course, with credentials; signs the emails and stands by the form. */
+  readonly practitioner?: string;
+  /** The clinic's privacy policy, linked beside the consent text and in every email. */
+  readonly privacyPolicyUrl?: string;
+}
+
+/** The accent when the clinic sets none: 7.5:1 against white. */
+export const DEFAULT_ACCENT_COLOR = '#1f5e57';
+
+/** A colour safe to put in a style attribute: `#rrggbb` and nothing else. */
+export const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
+/** The clinic's accent, or the default when it is absent or not a plain `#rrggbb`. */
+export function accentColorOf(settings: Pick<CourseSettings, 'accentColor'>): string {
+  const color = settings.accentColor;
+  return color && HEX_COLOR.test(color) ? color.toLowerCase() : DEFAULT_ACCENT_COLOR;
 }
 
 /** Sample settings for tests, previews and the local stack. */
@@ -45,4 +66,14 @@ export const sampleSettings: CourseSettings = {
 /** The booking page the emails link to: the configured one, else the clinic's site. */
 export function bookingLink(settings: Pick<CourseSettings, 'siteUrl' | 'bookingUrl'>): string {
   return settings.bookingUrl ?? settings.siteUrl;
+}
+
+/** The clinic's details as email variables: one list for the sender, the previews and test sends. */
+export function clinicVariables(settings: CourseSettings): Record<string, string> {
+  return {
+    clinicName: settings.clinicName,
+    postalAddress: settings.postalAddress,
+    siteUrl: settings.siteUrl,
+    bookingUrl: bookingLink(settings),
+  };
 }

@@ -24,6 +24,8 @@ export interface CourseContext {
   readonly err: Output;
   /** Names what the commands talk to, e.g. "local stack (DynamoDB http://localhost:8000)". */
   readonly target: string;
+  /** Where the emails it sends can be read: the local stack's inbox page; absent for a deployed stack. */
+  readonly inboxUrl?: string;
   /** Link-signing keys for confirmation links, loaded only by the commands that need them. */
   readonly linkTokens: () => Promise<LinkTokens>;
   /** The key of the subscriber ids, to find a person by address (loaded on demand). */

@@ -28,8 +28,14 @@ export const DEFAULT_PREVIEW_PORT = 3100;
  * prints its URL and, with `open`, opens it in a browser when one exists.
  */
 export async function runPreview(opts: PreviewOptions, out: Output): Promise<RunningPreview> {
-  const { createPreviewServer } = await import('../preview.js');
-  const server = createPreviewServer({ live: true });
+  const { configuredSettings, createPreviewServer } = await import('../preview.js');
+  let settings: ReturnType<typeof configuredSettings>;
+  try {
+    settings = configuredSettings();
+  } catch (error) {
+    throw new CommandError((error as Error).message);
+  }
+  const server = createPreviewServer({ live: true, settings });
   server.listen(opts.port, '127.0.0.1');
   try {
     await once(server, 'listening');

@@ -17,6 +17,7 @@ import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   LOCAL_TABLE_NAME,
+  type LocalPorts,
   localEndpoints,
   localPorts,
 } from '../local-config.js';
@@ -70,9 +71,9 @@ export interface StackTarget extends TargetBase {
 
 export type Target = LocalTarget | StackTarget;
 
-/** The local stack's target, from the shared local names and ports. */
-export function localTarget(env: NodeJS.ProcessEnv = process.env, settings?: CourseSettings): LocalTarget {
-  const endpoints = localEndpoints(localPorts(env));
+/** The local stack's target, from the shared local names and its ports. */
+export function localTarget(ports: LocalPorts = localPorts(), settings?: CourseSettings): LocalTarget {
+  const endpoints = localEndpoints(ports);
   return {
     kind: 'local',
     label: 'the local stack',

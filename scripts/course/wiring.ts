@@ -2,14 +2,17 @@
  * Builds the context the commands run against, for the local stack or a deployed one:
  * target, adapters, settings, clock and link keys.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../../functions/core/ports.js';
-import { type CourseSettings, sampleSettings } from '../../functions/core/settings.js';
+import type { CourseSettings } from '../../functions/core/settings.js';
 import { type LinkKeys, LinkTokens } from '../../functions/core/tokens.js';
-import { type CourseConfig, parseConfig } from '../../infra/config.js';
+import { ConfigError, type CourseConfig } from '../../infra/config.js';
+import { CONFIG_FILE, readConfigFile, settingsFromConfig } from '../clinic-config.js';
+import { LOCAL_INBOX_PATH, localPorts, localStackFileOf, readLocalStackRecord } from '../local-config.js';
 import { type CourseContext, type Output, systemClock } from './context.js';
 import { CommandError, TargetError } from './errors.js';
 import {
@@ -24,8 +27,7 @@ import {
   targetAdapters,
 } from './target.js';
 
-/** The project's course.config.json (npm runs scripts from the project folder). */
-export const CONFIG_FILE = fileURLToPath(new URL('../../course.config.json', import.meta.url));
+export { CONFIG_FILE };
 
 /** The local stack's data folder when started with `npm start -- --data-dir .local-data`. */
 export const LOCAL_DATA_DIR = fileURLToPath(new URL('../../.local-data/', import.meta.url));
@@ -52,27 +54,37 @@ export interface WiringIo {
   readonly cloudFormation?: CloudFormationClient;
   /** The clinic's configuration file. @default CONFIG_FILE */
   readonly configFile?: string;
-  /** Where the local stack keeps its data. @default LOCAL_DATA_DIR */
+  /** Where the local stack keeps its data. @default the running stack's, else LOCAL_DATA_DIR */
   readonly localDataDir?: string;
+  /** Where `npm start` records the running stack's ports. @default localStackFileOf(env) */
+  readonly localStackFile?: string;
 }
 
 /** Resolves the target and builds every adapter the commands need. */
 export async function createContext(opts: TargetOptions, io: WiringIo): Promise<CourseContext> {
+  // A port or file named in the environment wins; then what `npm start` recorded.
+  const running = opts.stack
+    ? undefined
+    : readLocalStackRecord(io.localStackFile ?? localStackFileOf(io.env));
+  // The same file the deploy (or the running local stack) used: COURSE_CONFIG, as for `cdk deploy`.
+  const config = await readConfig(
+    io.configFile ??
+      (io.env.COURSE_CONFIG ? resolve(io.env.COURSE_CONFIG) : (running?.configFile ?? CONFIG_FILE)),
+  );
   if (!opts.stack) {
-    const settings = localSettings(io.env);
-    const dataDir = io.localDataDir ?? LOCAL_DATA_DIR;
-    return contextFor(localTarget(io.env, settings), settings, io, {
+    const ports = localPorts(io.env, running?.ports);
+    const site = io.env.PORT || running?.ports.site || LOCAL_SITE_PORT;
+    const settings = localSettings(config, `http://localhost:${site}`);
+    const dataDir = io.localDataDir ?? running?.dataDir ?? LOCAL_DATA_DIR;
+    return contextFor(localTarget(ports, settings), settings, io, {
       linkTokens: () => localLinkTokens(dataDir),
       pseudonymKey: () => localPseudonymKey(dataDir),
       clock: await localClock(dataDir),
+      inboxUrl: `${settings.publicBaseUrl}${LOCAL_INBOX_PATH}`,
     });
   }
   const cloudFormation =
     io.cloudFormation ?? new CloudFormationClient(opts.region ? { region: opts.region } : {});
-  // The same file the deploy used: COURSE_CONFIG, as for `cdk deploy`, or the project's own.
-  const config = await readConfig(
-    io.configFile ?? (io.env.COURSE_CONFIG ? resolve(io.env.COURSE_CONFIG) : CONFIG_FILE),
-  );
   const stackName = opts.stack;
   const target = await stackTarget(stackName, cloudFormation, config.senderAddress);
   let resources: Promise<StackResources> | undefined;
@@ -98,6 +110,7 @@ function contextFor(
     pseudonymKey: () => Promise<string>;
     clock: Clock;
     findConfigurationSet?: () => Promise<string | undefined>;
+    inboxUrl?: string;
   },
 ): CourseContext {
   const { store, mailer } = targetAdapters(target, settings, extra.findConfigurationSet);
@@ -109,15 +122,16 @@ function contextFor(
     out: io.out,
     err: io.err,
     target: target.label,
+    ...(extra.inboxUrl ? { inboxUrl: extra.inboxUrl } : {}),
     linkTokens: extra.linkTokens,
     pseudonymKey: once(extra.pseudonymKey),
     ...(io.confirm ? { confirm: io.confirm } : {}),
   };
 }
 
-/** The settings the local stack runs with: the sample clinic, links to its site. */
-export function localSettings(env: NodeJS.ProcessEnv): CourseSettings {
-  return { ...sampleSettings, publicBaseUrl: `http://localhost:${env.PORT || LOCAL_SITE_PORT}` };
+/** The settings the local stack runs with: the clinic's configuration, links to the local site. */
+export function localSettings(config: CourseConfig, siteUrl: string): CourseSettings {
+  return settingsFromConfig(config, { publicBaseUrl: siteUrl });
 }
 
 /**
@@ -183,41 +197,27 @@ async function localClock(dataDir: string): Promise<Clock> {
   return systemClock;
 }
 
-/** The clinic's configuration: the emails a deployed course sends need its real details. */
+/** The clinic's configuration: the emails the CLI sends carry its real details. */
 async function readConfig(file: string): Promise<CourseConfig> {
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch {
+  if (!existsSync(file)) {
     throw new TargetError(
-      `Cannot read ${file}: run the CLI in the project folder the stack was deployed from.`,
+      `Cannot read ${file}: run the CLI in the project folder the stack was deployed from, or name the file with COURSE_CONFIG.`,
     );
   }
   try {
-    return parseConfig(JSON.parse(raw), file);
+    return readConfigFile(file);
   } catch (error) {
-    throw new TargetError((error as Error).message);
+    if (error instanceof ConfigError) throw new TargetError(error.message);
+    throw error;
   }
 }
 
-/** Settings for a deployed stack: the clinic's configuration plus the stack's own URL. */
+/** Settings for a deployed stack: the clinic's configuration plus the stack's own URL and sender. */
 export function stackSettings(target: StackTarget, config: CourseConfig): CourseSettings {
-  return {
-    clinicName: config.clinicName,
-    postalAddress: config.postalAddress,
-    siteUrl: config.siteUrl,
-    ...(config.bookingUrl ? { bookingUrl: config.bookingUrl } : {}),
+  return settingsFromConfig(config, {
     publicBaseUrl: config.publicBaseUrl ?? target.apiUrl ?? '',
     fromAddress: target.sender.from,
-    fromName: config.senderName,
-    ...(config.replyTo ? { replyTo: config.replyTo } : {}),
-    sendHour: config.sendHour,
-    defaultTimeZone: config.defaultTimeZone,
-    retentionDays: config.retentionDays,
-    allowedOrigins: config.allowedOrigins,
-    // The report shows opens and clicks when tracking is on, even before any is counted.
-    trackOpensAndClicks: config.trackOpensAndClicks,
-  };
+  });
 }
 
 async function stackLinkTokens(target: StackTarget, secretId: string | undefined): Promise<LinkTokens> {

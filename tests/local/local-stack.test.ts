@@ -291,7 +291,8 @@ describe('npm start', () => {
 /** Runs `npm start`'s script with extra environment variables, collecting its output. */
 function runStart(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: { ...process.env, ...env },
+    // Its record for the CLI goes to a file of the test's, not the developer's .local-data.
+    env: { ...process.env, LOCAL_STACK_FILE: join(tmpdir(), `local-stack-${process.pid}.json`), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
