@@ -88,6 +88,14 @@ const courseEnv = {
   [ENV.signupClientWindowMinutes]: '10',
   [ENV.mailboxDailyCap]: '3',
   [ENV.retentionDays]: '365',
+  [ENV.publishedMetrics]: 'alarms',
+  [ENV.logoUrl]: 'https://clinic.example/logo.png',
+  [ENV.logoWidth]: '160',
+  [ENV.logoHeight]: '48',
+  [ENV.accentColor]: '#1f5e57',
+  [ENV.phone]: '01234 567890',
+  [ENV.practitioner]: 'Jane Doe, MSc, remedial massage therapist',
+  [ENV.privacyPolicyUrl]: 'https://clinic.example/privacy',
 } satisfies Record<EnvName, string>;
 
 const dummyEnv: Record<string, string> = {

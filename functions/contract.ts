@@ -25,6 +25,14 @@ export const ENV = {
   /** Where the emails' booking buttons lead; absent means the site URL. */
   bookingUrl: 'BOOKING_URL',
   allowedOrigins: 'ALLOWED_ORIGINS',
+  /** The clinic's brand, each optional: logo (https) and its size in CSS pixels, accent `#rrggbb`, phone, practitioner, privacy policy. */
+  logoUrl: 'LOGO_URL',
+  logoWidth: 'LOGO_WIDTH',
+  logoHeight: 'LOGO_HEIGHT',
+  accentColor: 'ACCENT_COLOR',
+  phone: 'PHONE',
+  practitioner: 'PRACTITIONER',
+  privacyPolicyUrl: 'PRIVACY_POLICY_URL',
   sendHour: 'SEND_HOUR',
   defaultTimeZone: 'DEFAULT_TIME_ZONE',
   /** Emails per second the whole course may send (keep it under the SES account's rate). */
@@ -42,6 +50,8 @@ export const ENV = {
   mailboxDailyCap: 'MAILBOX_DAILY_CAP',
   /** Days the data of people who completed, unsubscribed or bounced is kept (record TTL). */
   retentionDays: 'RETENTION_DAYS',
+  /** Which metrics go to CloudWatch: `all` (for the dashboard) or `alarms` (only ALARM_METRICS). */
+  publishedMetrics: 'PUBLISHED_METRICS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -124,6 +134,18 @@ export const METRIC = {
   /** Send requests the sweep queued. */
   queued: 'queued',
 } as const;
+
+/**
+ * The metrics an alarm reads. Without the dashboard only these reach CloudWatch: each
+ * metric a function publishes costs US$0.30 a month, and the funnel is in the counters.
+ */
+export const ALARM_METRICS: readonly string[] = [METRIC.guardPaused];
+
+/**
+ * The `service` dimension of the guard's metric, whichever function publishes it, so its
+ * alarm reads one metric (one to pay for) instead of one per publisher.
+ */
+export const GUARD_METRIC_SERVICE = 'reputation-guard';
 
 /**
  * The SES event types the course's configuration set publishes: those the mail-events

@@ -19,13 +19,13 @@ import { powertoolsMetricsSink } from './adapters/powertools-metrics.js';
 import { loadPseudonymKey } from './adapters/pseudonym-key.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { SqsQueue } from './adapters/sqs-queue.js';
-import { ENV, type EnvName, TABLE, ZONE_NAME } from './contract.js';
+import { ALARM_METRICS, ENV, type EnvName, GUARD_METRIC_SERVICE, TABLE, ZONE_NAME } from './contract.js';
 import { mailboxPolicy } from './core/lifecycle.js';
 import { DEFAULT_CLIENT_BUDGET, MAX_MAILBOX_CAP } from './core/limits.js';
 import { Pacer, senderRate } from './core/pacer.js';
 import type { Logger, MetricsSink } from './core/ports.js';
 import { DEFAULT_RETENTION_DAYS } from './core/retention.js';
-import type { CourseSettings } from './core/settings.js';
+import { type CourseSettings, HEX_COLOR } from './core/settings.js';
 import { LinkTokens } from './core/tokens.js';
 import type { MailEventsHandlerDeps } from './handlers/mail-events.js';
 import type { SenderHandlerDeps } from './handlers/sender.js';
@@ -82,6 +82,18 @@ const variables = {
     .string(issue('must be an IANA time zone name'))
     .check(z.regex(ZONE_NAME, 'must be an IANA time zone name like Europe/London')),
   [ENV.allowedOrigins]: z.optional(z.string()),
+  [ENV.logoUrl]: z.optional(
+    z.string(issue('must be an https URL')).check(z.regex(/^https:\/\/[^\s/]+\S*$/, 'must be an https URL')),
+  ),
+  [ENV.logoWidth]: z.optional(wholeNumber('must be a whole number from 16 to 400', 16, 400)),
+  [ENV.logoHeight]: z.optional(wholeNumber('must be a whole number from 16 to 200', 16, 200)),
+  // Only a plain #rrggbb may reach a style attribute; the contrast was checked at synth.
+  [ENV.accentColor]: z.optional(
+    z.string(issue('must be a #rrggbb colour')).check(z.regex(HEX_COLOR, 'must be a #rrggbb colour')),
+  ),
+  [ENV.phone]: optionalText,
+  [ENV.practitioner]: optionalText,
+  [ENV.privacyPolicyUrl]: z.optional(httpUrl),
   [ENV.trackOpensAndClicks]: z.optional(
     z.pipe(
       z.enum(['true', 'false'], issue('must be true or false')),
@@ -94,6 +106,7 @@ const variables = {
   [ENV.signupClientWindowMinutes]: z.optional(wholeNumber('must be a whole number from 1 to 1440', 1, 1440)),
   [ENV.mailboxDailyCap]: z.optional(wholeNumber('must be a whole number from 1 to 10', 1, MAX_MAILBOX_CAP)),
   [ENV.retentionDays]: z.optional(wholeNumber('must be a whole number from 30 to 3650', 30, 3650)),
+  [ENV.publishedMetrics]: z.optional(z.enum(['all', 'alarms'], issue('must be all or alarms'))),
 } satisfies Record<EnvName, z.ZodMiniType>;
 
 const settingsVariables = [
@@ -108,6 +121,13 @@ const settingsVariables = [
   ENV.sendHour,
   ENV.defaultTimeZone,
   ENV.allowedOrigins,
+  ENV.logoUrl,
+  ENV.logoWidth,
+  ENV.logoHeight,
+  ENV.accentColor,
+  ENV.phone,
+  ENV.practitioner,
+  ENV.privacyPolicyUrl,
 ] as const;
 
 /**
@@ -128,6 +148,7 @@ export const FUNCTION_ENV = {
     ENV.retentionDays,
     // Only the sign-up page's privacy line depends on it.
     ENV.trackOpensAndClicks,
+    ENV.publishedMetrics,
     ...settingsVariables,
   ],
   sender: [
@@ -138,10 +159,11 @@ export const FUNCTION_ENV = {
     ENV.maxSendRate,
     ENV.senderMaxConcurrency,
     ENV.retentionDays,
+    ENV.publishedMetrics,
     ...settingsVariables,
   ],
-  sweep: [ENV.tableName, ENV.dueShards, ENV.queueUrl],
-  mailEvents: [ENV.tableName, ENV.dueShards, ENV.pseudonymSecretId, ENV.retentionDays],
+  sweep: [ENV.tableName, ENV.dueShards, ENV.queueUrl, ENV.publishedMetrics],
+  mailEvents: [ENV.tableName, ENV.dueShards, ENV.pseudonymSecretId, ENV.retentionDays, ENV.publishedMetrics],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_ENV;
@@ -204,6 +226,24 @@ export function settingsFrom(env: Parsed<'api'> | Parsed<'sender'>): CourseSetti
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    ...brandFrom(env),
+  };
+}
+
+/** The clinic's brand from a parsed environment: each field only when set. */
+function brandFrom(env: Parsed<'api'> | Parsed<'sender'>): Partial<CourseSettings> {
+  const logoUrl = env[ENV.logoUrl];
+  const optional = {
+    accentColor: env[ENV.accentColor],
+    phone: env[ENV.phone],
+    practitioner: env[ENV.practitioner],
+    privacyPolicyUrl: env[ENV.privacyPolicyUrl],
+  };
+  return {
+    ...(logoUrl
+      ? { logo: { url: logoUrl, width: env[ENV.logoWidth] ?? 160, height: env[ENV.logoHeight] ?? 48 } }
+      : {}),
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
   };
 }
 
@@ -270,10 +310,21 @@ export function secretPseudonymKey(secretId: string): () => Promise<string> {
   };
 }
 
-/** Powertools logger and metrics; service name and namespace come from the stack's environment. */
-export function lambdaTelemetry(): { logger: PowertoolsLogger; log: Logger; metrics: MetricsSink } {
+/**
+ * Powertools logger and metrics; service name and namespace come from the stack's
+ * environment. With `alarms`, only the metrics an alarm reads reach CloudWatch.
+ */
+export function lambdaTelemetry(published: 'all' | 'alarms' = 'all'): {
+  logger: PowertoolsLogger;
+  log: Logger;
+  metrics: MetricsSink;
+} {
   const logger = new PowertoolsLogger();
-  return { logger, log: logger, metrics: powertoolsMetricsSink(new Metrics()) };
+  const metrics = powertoolsMetricsSink(new Metrics(), {
+    ...(published === 'alarms' ? { only: ALARM_METRICS } : {}),
+    guard: new Metrics({ serviceName: GUARD_METRIC_SERVICE }),
+  });
+  return { logger, log: logger, metrics };
 }
 
 // ---------------------------------------------------------------- the four functions
@@ -298,7 +349,7 @@ export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
   };
   const dynamo = new DynamoDBClient({});
   return {
-    ...lambdaTelemetry(),
+    ...lambdaTelemetry(vars[ENV.publishedMetrics]),
     store: subscriberStore(dynamo, vars[ENV.tableName], vars[ENV.dueShards], retentionDays),
     mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
     queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
@@ -329,7 +380,7 @@ export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHa
     vars[ENV.retentionDays],
   );
   return {
-    ...lambdaTelemetry(),
+    ...lambdaTelemetry(vars[ENV.publishedMetrics]),
     store,
     // The reputation guard's item lives in the same table.
     guard: store,
@@ -346,7 +397,7 @@ export function wireSweep(env: NodeJS.ProcessEnv = process.env): Wired<SweepHand
   const vars = readEnvironment('sweep', env);
   const store = subscriberStore(new DynamoDBClient({}), vars[ENV.tableName], vars[ENV.dueShards]);
   return {
-    ...lambdaTelemetry(),
+    ...lambdaTelemetry(vars[ENV.publishedMetrics]),
     store,
     guard: store,
     queue: new SqsQueue(new SQSClient({}), vars[ENV.queueUrl]),
@@ -358,7 +409,7 @@ export function wireSweep(env: NodeJS.ProcessEnv = process.env): Wired<SweepHand
 export function wireMailEvents(env: NodeJS.ProcessEnv = process.env): Wired<MailEventsHandlerDeps> {
   const vars = readEnvironment('mailEvents', env);
   return {
-    ...lambdaTelemetry(),
+    ...lambdaTelemetry(vars[ENV.publishedMetrics]),
     store: subscriberStore(
       new DynamoDBClient({}),
       vars[ENV.tableName],

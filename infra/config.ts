@@ -1,5 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidTimeZone } from '../functions/contract.js';
+import { REPO_ROOT } from './bundling.js';
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 const LOG_RETENTION_DAYS = [
@@ -74,6 +77,55 @@ const customDomain = z.union(
   { error: 'must be { "domainName", "hostedZoneId" } or { "domainName", "certificateArn" }' },
 );
 
+/** WCAG 2 relative luminance of a `#rrggbb` colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG 2 contrast ratio of two `#rrggbb` colours, from 1 to 21. */
+export function contrastRatio(a: string, b: string): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/** Least contrast of normal text (WCAG AA): white on the accent, and the accent on white. */
+export const MIN_ACCENT_CONTRAST = 4.5;
+
+/**
+ * The clinic's accent colour, lower-cased `#rrggbb` (`#abc` is expanded). White text sits
+ * on it (buttons) and it sits on white (headings), so both need 4.5:1; one ratio covers both.
+ */
+const accentColor = z
+  .string(required('a hex colour like #1f5e57'))
+  .trim()
+  .regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, 'must be a hex colour like #1f5e57')
+  .transform((c) => (c.length === 4 ? `#${[...c.slice(1)].map((d) => d + d).join('')}` : c).toLowerCase())
+  .refine((c) => contrastRatio(c, '#ffffff') >= MIN_ACCENT_CONTRAST, {
+    error: (issue) =>
+      `is too light: white text on it, and it on white, have a contrast of ${contrastRatio(String(issue.input), '#ffffff').toFixed(2)}:1, under the ${MIN_ACCENT_CONTRAST}:1 text needs to be readable; pick a darker colour`,
+  });
+
+/** The course a config names when it names none. */
+export const DEFAULT_COURSE = 'knee-pain';
+
+/** Course folders with a course.json, as `npm run build` compiles them. */
+export function courseIds(): string[] {
+  const dir = join(REPO_ROOT, 'emails');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'course.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** A course folder under emails/; an unknown one names the courses there are. */
+const courseId = z.string(required('a course id')).refine((id) => courseIds().includes(id), {
+  error: (issue) => `no course "${String(issue.input)}" in emails/ (courses: ${courseIds().join(', ')})`,
+});
+
 const intBetween = (min: number, max: number, message: string) =>
   z.number(required('a number')).int(message).min(min, message).max(max, message);
 
@@ -84,6 +136,8 @@ const intBetween = (min: number, max: number, message: string) =>
 export const courseConfigSchema = z
   .strictObject(
     {
+      /** The course this stack runs: a folder `emails/<course>/` with its course.json. @default 'knee-pain' */
+      course: courseId.default(DEFAULT_COURSE),
       /** Address the course is sent from; its domain (or the address) must be verified in SES. */
       senderAddress: emailAddress,
       /** Display name in the From header, e.g. the clinic's name. */
@@ -98,6 +152,20 @@ export const courseConfigSchema = z
       siteUrl: webUrl,
       /** Where "Book an appointment" in the emails leads, e.g. the online booking page. @default siteUrl */
       bookingUrl: httpsUrl.optional(),
+      /** The clinic's logo (https), on every page and email; drawn at logoWidth × logoHeight. */
+      logoUrl: httpsUrl.optional(),
+      /** Width of the logo in CSS pixels (fixed, so nothing jumps as it loads). @default 160 */
+      logoWidth: intBetween(16, 400, 'must be a whole number of pixels from 16 to 400').default(160),
+      /** Height of the logo in CSS pixels. @default 48 */
+      logoHeight: intBetween(16, 200, 'must be a whole number of pixels from 16 to 200').default(48),
+      /** Colour of buttons and headings in pages and emails; needs 4.5:1 against white. @default '#1f5e57' */
+      accentColor: accentColor.optional(),
+      /** The clinic's phone number, shown where readers look for it. */
+      phone: text().max(40, 'must be at most 40 characters').optional(),
+      /** Who writes the course, with credentials, e.g. "Jane Doe, MSc, remedial massage therapist". */
+      practitioner: text().max(120, 'must be at most 120 characters').optional(),
+      /** The clinic's privacy policy (https), linked beside the consent text and in every email. */
+      privacyPolicyUrl: httpsUrl.optional(),
       /** Origins allowed to post the sign-up form from another site (CORS), e.g. the clinic's site. @default [] */
       allowedOrigins: z.array(origin).default([]),
       /** Local hour (0-23) at which lessons go out in the subscriber's time zone. @default 8 */
@@ -137,6 +205,11 @@ export const courseConfigSchema = z
        * address is already verified in SES by hand.
        */
       sesIdentityDomain: hostname.optional(),
+      /**
+       * The sesIdentityDomain identity exists already (another course's stack made it, or you
+       * did): this stack sends from it and creates none, so courses share the domain. @default false
+       */
+      existingSesIdentity: z.boolean({ error: 'must be true or false' }).default(false),
       /** Custom MAIL FROM subdomain label, e.g. `mail` for mail.clinic.example (aligns SPF for DMARC). */
       mailFromSubdomain: z
         .string(required('a subdomain label'))
@@ -166,6 +239,12 @@ export const courseConfigSchema = z
        * @default []
        */
       sandboxRecipients: z.array(emailAddress).default([]),
+      /**
+       * Build the CloudWatch dashboard and publish every metric it graphs (about US$3 a month,
+       * free among an account's first three dashboards, plus US$0.30 per metric). Off: the
+       * alarms still run and `npm run course -- report` shows the funnel. @default false
+       */
+      dashboard: z.boolean({ error: 'must be true or false' }).default(false),
       /** Days CloudWatch keeps function and access logs. @default 30 */
       logRetentionDays: z
         .number(required('a number'))
@@ -208,6 +287,14 @@ export const courseConfigSchema = z
         code: 'custom',
         path: ['clickTrackingDomain'],
         message: 'needs trackOpensAndClicks: true (without tracking no link is rewritten)',
+      });
+    }
+    if (config.existingSesIdentity && config.mailFromSubdomain) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mailFromSubdomain'],
+        message:
+          'leave it out with existingSesIdentity (the stack that made the identity sets its MAIL FROM)',
       });
     }
     if (config.mailFromSubdomain && !config.sesIdentityDomain) {

@@ -3,7 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/contract.js';
-import { LAMBDA_ENTRIES, REPO_ROOT } from './bundling.js';
+import { courseModuleOf, LAMBDA_ENTRIES, REPO_ROOT } from './bundling.js';
 import type { CourseConfig } from './config.js';
 import type { FunctionDefaults, SettingsEnvironment } from './constructs/course-function.js';
 import { DripEngine } from './constructs/drip-engine.js';
@@ -14,8 +14,8 @@ import { PseudonymSecret } from './constructs/pseudonym-secret.js';
 import { SignupApi } from './constructs/signup-api.js';
 import { SubscriberTable } from './constructs/subscriber-table.js';
 
-/** CloudWatch namespace of the course's own metrics. */
-export const METRICS_NAMESPACE = 'KneePainCourse';
+/** CloudWatch namespace of a course stack's own metrics: its name, so two courses count apart. */
+export const metricsNamespaceOf = (stackName: string): string => stackName;
 
 /** Logical ID of the subscriber table; changing it would replace the table with an empty one. */
 export const SUBSCRIBER_TABLE_LOGICAL_ID = 'SubscriberTable';
@@ -45,8 +45,10 @@ export class CourseStack extends Stack {
     const pseudonymSecret = new PseudonymSecret(this, 'PseudonymKey').secret;
 
     const functionDefaults: FunctionDefaults = {
-      metricsNamespace: METRICS_NAMESPACE,
+      metricsNamespace: metricsNamespaceOf(this.stackName),
       logRetention: config.logRetentionDays as logs.RetentionDays,
+      publishedMetrics: config.dashboard ? 'all' : 'alarms',
+      courseModule: courseModuleOf(config.course),
     };
     const settings: SettingsEnvironment = {
       [ENV.fromAddress]: config.senderAddress,
@@ -59,6 +61,15 @@ export class CourseStack extends Stack {
       [ENV.allowedOrigins]: config.allowedOrigins.join(','),
       [ENV.sendHour]: String(config.sendHour),
       [ENV.defaultTimeZone]: config.defaultTimeZone,
+      // The brand: every page and email shows what is set.
+      [ENV.logoUrl]: config.logoUrl,
+      ...(config.logoUrl
+        ? { [ENV.logoWidth]: String(config.logoWidth), [ENV.logoHeight]: String(config.logoHeight) }
+        : {}),
+      [ENV.accentColor]: config.accentColor,
+      [ENV.phone]: config.phone,
+      [ENV.practitioner]: config.practitioner,
+      [ENV.privacyPolicyUrl]: config.privacyPolicyUrl,
     };
 
     this.mail = new MailEvents(this, 'Mail', {
@@ -68,6 +79,7 @@ export class CourseStack extends Stack {
       pseudonymSecret,
       senderAddress: config.senderAddress,
       identityDomain: config.sesIdentityDomain,
+      existingIdentity: config.existingSesIdentity,
       mailFromSubdomain: config.mailFromSubdomain,
       trackOpensAndClicks: config.trackOpensAndClicks,
       clickTrackingDomain: config.clickTrackingDomain,
@@ -118,7 +130,8 @@ export class CourseStack extends Stack {
     this.drip.sender.bindValues({ [ENV.publicBaseUrl]: this.api.baseUrl });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      metricsNamespace: METRICS_NAMESPACE,
+      metricsNamespace: functionDefaults.metricsNamespace,
+      dashboard: config.dashboard,
       functions: {
         api: this.api.handler.fn,
         sweep: this.drip.sweep.fn,
@@ -131,7 +144,6 @@ export class CourseStack extends Stack {
       undeliveredEventsQueue: this.mail.ruleDeadLetterQueue,
       apiStage: this.api.stage,
       sweep: { fn: this.drip.sweep.fn, every: Duration.minutes(config.sweepMinutes) },
-      guardServices: [this.mail.handler.serviceName, this.drip.sweep.serviceName],
       alarmEmail: config.alarmEmail,
     });
 
@@ -140,10 +152,12 @@ export class CourseStack extends Stack {
       value: this.api.baseUrl,
       description: 'Public URL of the API: the custom domain when set, else the execute-api URL',
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      value: this.monitoring.dashboardUrl,
-      description: 'CloudWatch dashboard',
-    });
+    if (this.monitoring.dashboardUrl) {
+      new CfnOutput(this, 'DashboardUrl', {
+        value: this.monitoring.dashboardUrl,
+        description: 'CloudWatch dashboard',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'Subscriber table (admin CLI)' });
     new CfnOutput(this, 'QueueUrl', {
       value: this.drip.queue.queueUrl,

@@ -14,7 +14,8 @@ import { currentTokens, type TokenSource } from '../core/tokens.js';
 import { corsHeaders, preflight } from './cors.js';
 import { postConfirm, postUnsubscribe, showLink } from './link-routes.js';
 import { checkInbox, health, home, script, styles } from './page-routes.js';
-import { type ApiOptions, problem, type Route, toRequest } from './request.js';
+import { type ApiOptions, problem, type Request, type Route, toRequest } from './request.js';
+import { type HttpResponse, policyWithImagesFrom } from './response.js';
 import { postSubscribe } from './signup-route.js';
 
 /**
@@ -53,6 +54,10 @@ export function createApi(deps: ApiDeps): ApiHandler {
 
   return async (event) => {
     const req = toRequest(event, deps.settings);
+    return withLogo(await answer(req), req.page.settings.logo?.url);
+  };
+
+  async function answer(req: Request): Promise<HttpResponse> {
     const methods = routes[req.path];
     if (!methods) {
       return problem(req, 404, 'not_found', 'Page not found', 'There is no page at this address.');
@@ -87,5 +92,14 @@ export function createApi(deps: ApiDeps): ApiHandler {
       }
       return problem(req, 500, 'internal_error', 'Something went wrong', later, cors);
     }
+  }
+}
+
+/** Lets a page load the clinic's logo from its own host (CSP img-src). */
+function withLogo(response: HttpResponse, logoUrl: string | undefined): HttpResponse {
+  if (!logoUrl || !response.headers['content-type']?.startsWith('text/html')) return response;
+  return {
+    ...response,
+    headers: { ...response.headers, 'content-security-policy': policyWithImagesFrom(logoUrl) },
   };
 }

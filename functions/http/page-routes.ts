@@ -1,4 +1,6 @@
 /** The pages that change nothing: the sign-up page, "check your inbox", health, assets. */
+
+import { accentColorOf } from '../core/settings.js';
 import { signupJs, siteCss } from './assets.js';
 import { checkInboxPage, signupPage } from './pages.js';
 import type { Request } from './request.js';
@@ -19,8 +21,9 @@ export async function health(): Promise<HttpResponse> {
   return json(200, { ok: true });
 }
 
-export async function styles(): Promise<HttpResponse> {
-  return asset(siteCss, 'text/css; charset=utf-8');
+/** The stylesheet in the clinic's accent; pages ask for `?accent=<hex>`, so a new colour is a new URL. */
+export async function styles(req: Request): Promise<HttpResponse> {
+  return asset(siteCss(accentColorOf(req.page.settings)), 'text/css; charset=utf-8');
 }
 
 export async function script(): Promise<HttpResponse> {

@@ -5,7 +5,7 @@
 import { course, lessons } from '../core/course.js';
 import { escapeHtml as e } from '../core/html.js';
 import { DEFAULT_RETENTION_DAYS } from '../core/retention.js';
-import type { CourseSettings } from '../core/settings.js';
+import { accentColorOf, type CourseSettings } from '../core/settings.js';
 import { HONEYPOT_FIELD, MAX_EMAIL_LENGTH, MAX_FIRST_NAME_LENGTH } from './schemas.js';
 
 /** What every page needs to know about where it is served. */
@@ -20,10 +20,13 @@ interface LayoutOptions {
   readonly main: string;
   /** Adds the time-zone script (sign-up form pages only). */
   readonly script?: boolean;
+  /** Room for two columns on wide screens (the sign-up page). */
+  readonly wide?: boolean;
 }
 
-function layout(ctx: PageContext, { title, main, script = false }: LayoutOptions): string {
+function layout(ctx: PageContext, { title, main, script = false, wide = false }: LayoutOptions): string {
   const { settings, basePath } = ctx;
+  const accent = accentColorOf(settings).slice(1);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -32,23 +35,38 @@ function layout(ctx: PageContext, { title, main, script = false }: LayoutOptions
 <meta name="robots" content="noindex">
 <title>${e(title)} · ${e(settings.clinicName)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${e(basePath)}/assets/site.css">
+<link rel="stylesheet" href="${e(basePath)}/assets/site.css?accent=${accent}">
 ${script ? `<script src="${e(basePath)}/assets/signup.js" defer></script>\n` : ''}</head>
-<body>
+<body${wide ? ' class="wide"' : ''}>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header">
-<a href="${e(settings.siteUrl)}">${e(settings.clinicName)}</a>
+${brandLink(settings)}${settings.phone ? `\n<a class="phone" href="${e(telUrl(settings.phone))}">Call ${e(settings.phone)}</a>` : ''}
 </header>
 <main id="main" tabindex="-1">
 ${main}
 </main>
 <footer class="site-footer">
-<p>${e(settings.clinicName)} · ${e(settings.postalAddress)}</p>
-<p>This course is general information, not medical advice. If your knee is hot, swollen, gives way or hurts after an injury, see a doctor.</p>
+<p>${e(settings.clinicName)} · ${e(settings.postalAddress)}${settings.phone ? ` · ${e(settings.phone)}` : ''}</p>
+${settings.privacyPolicyUrl ? `<p><a href="${e(settings.privacyPolicyUrl)}">Privacy policy</a></p>\n` : ''}<p>This course is general information, not medical advice. If your knee is hot, swollen, gives way or hurts after an injury, see a doctor.</p>
 </footer>
 </body>
 </html>
 `;
+}
+
+/** The clinic's logo (its name as the alt text, a fixed size), or its name, linking to its site. */
+function brandLink(settings: CourseSettings): string {
+  const { logo } = settings;
+  const inner = logo
+    ? `<img src="${e(logo.url)}" alt="${e(settings.clinicName)}" width="${logo.width}" height="${logo.height}">`
+    : e(settings.clinicName);
+  return `<a class="brand" href="${e(settings.siteUrl)}">${inner}</a>`;
+}
+
+/** A `tel:` link keeps only what dialling needs: digits and a leading plus. */
+export function telUrl(phone: string): string {
+  const digits = phone.replace(/[^\d+]/g, '').replace(/(?!^)\+/g, '');
+  return `tel:${digits}`;
 }
 
 /** A field problem to show beside the form. */
@@ -71,8 +89,10 @@ export function signupPage(ctx: PageContext, { values = {}, error, formUrl }: Si
   const errorFor = (field: string) => (error && error.field === field ? error.message : undefined);
   const emailError = errorFor('email');
   const nameError = errorFor('firstName');
+  // Focused on load (autofocus, and signup.js where autofocus is not honoured), so the
+  // problem is in view and read out, on a phone too.
   const summary = error
-    ? `<div class="error-summary" role="alert">
+    ? `<div class="error-summary" role="alert" tabindex="-1" autofocus>
 <h2>There is a problem</h2>
 <p>${error.field ? `<a href="#${e(error.field)}">${e(error.message)}</a>` : e(error.message)}</p>
 </div>\n`
@@ -81,14 +101,19 @@ export function signupPage(ctx: PageContext, { values = {}, error, formUrl }: Si
     message ? ` aria-invalid="true" aria-describedby="${id}"` : '';
   const fieldError = (message: string | undefined, id: string) =>
     message ? `\n<p class="field-error" id="${id}">${e(message)}</p>` : '';
+  const { settings } = ctx;
+  const privacyLink = settings.privacyPolicyUrl
+    ? ` <a href="${e(settings.privacyPolicyUrl)}">Read our privacy policy</a>.`
+    : '';
 
-  const main = `<h1>${e(course.title)}</h1>
-<p class="lead">${e(course.description)}</p>
-<h2 id="lessons-heading">What you will learn</h2>
-<ol class="lessons" aria-labelledby="lessons-heading">
-${lessons.map((lesson) => `<li>${e(lesson.summary)}</li>`).join('\n')}
-</ol>
-<section class="card" aria-labelledby="signup-heading">
+  // Source order is reading order: what it is, the form, then the details. On wide screens
+  // the form sits beside the outline; on a phone it comes before it, inside the first screen.
+  const main = `<div class="signup">
+<div class="intro">
+<h1>${e(course.title)}</h1>
+<p class="trust">${e(trustLine(settings.clinicName))}</p>
+${settings.practitioner ? `<p class="byline">Written by ${e(settings.practitioner)}</p>\n` : ''}</div>
+<section class="card form-card" aria-labelledby="signup-heading">
 <h2 id="signup-heading">Get the free course</h2>
 ${summary}<form method="post" action="${e(ctx.basePath)}/subscribe">
 <div class="field">
@@ -105,12 +130,30 @@ ${summary}<form method="post" action="${e(ctx.basePath)}/subscribe">
 <label for="${HONEYPOT_FIELD}">Leave this field empty</label>
 <input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off">
 </div>
-<p class="consent" id="consent-text">${e(course.consentText)}</p>
+<p class="consent" id="consent-text">${e(course.consentText)}${privacyLink}</p>
 <button type="submit" aria-describedby="consent-text">Start the free course</button>
 </form>
-<p class="privacy">${privacyLine(ctx.settings.trackOpensAndClicks === true, ctx.settings.retentionDays)}</p>
-</section>`;
-  return layout(ctx, { title: error ? `Error: ${course.title}` : course.title, main, script: true });
+<p class="privacy">${privacyLine(settings.trackOpensAndClicks === true, settings.retentionDays)}</p>
+</section>
+<div class="outline">
+<p class="lead">${e(course.description)}</p>
+<h2 id="lessons-heading">What you will learn</h2>
+<ol class="lessons" aria-labelledby="lessons-heading">
+${lessons.map((lesson) => `<li>${e(lesson.summary)}</li>`).join('\n')}
+</ol>
+</div>
+</div>`;
+  return layout(ctx, {
+    title: error ? `Error: ${course.title}` : course.title,
+    main,
+    script: true,
+    wide: true,
+  });
+}
+
+/** One short line under the title: who offers the course, and what the reader risks (nothing). */
+export function trustLine(clinicName: string): string {
+  return `Free, from ${clinicName}. No spam, never shared, and one click to unsubscribe.`;
 }
 
 /**

@@ -28,6 +28,16 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
+/**
+ * The policy of a page that shows the clinic's logo: images from the logo's origin too,
+ * and nothing else loosened.
+ */
+export function policyWithImagesFrom(logoUrl: string | undefined): string {
+  if (!logoUrl || !URL.canParse(logoUrl)) return CONTENT_SECURITY_POLICY;
+  const { origin } = new URL(logoUrl);
+  return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", `img-src 'self' data: ${origin}`);
+}
+
 /** Headers on every response, pages and JSON alike. */
 export const SECURITY_HEADERS: Headers = {
   'content-security-policy': CONTENT_SECURITY_POLICY,

@@ -20,6 +20,37 @@ describeBrowser('sign-up pages in Chromium', () => {
   let base: string;
   let browser: LaunchedBrowser;
   let t: ReturnType<typeof testApi>;
+  let branded: { base: string; close: () => Promise<void> };
+
+  /** The API with every brand field set, and a logo served from another host. */
+  async function brandedSite() {
+    const logo = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/svg+xml' });
+      res.end(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="180" height="40"><rect width="180" height="40" fill="#7a2e4d"/></svg>',
+      );
+    });
+    const site = createServer();
+    const listen = (s: Server) =>
+      new Promise<string>((resolve) =>
+        s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)),
+      );
+    const logoBase = await listen(logo);
+    const base = await listen(site);
+    const api = testApi({
+      settings: {
+        publicBaseUrl: base,
+        logo: { url: `${logoBase}/logo.svg`, width: 180, height: 40 },
+        accentColor: '#7a2e4d',
+        phone: '01234 567890',
+        practitioner: 'Jane Doe, MSc, remedial massage therapist',
+        privacyPolicyUrl: 'https://clinic.example/privacy',
+      },
+    });
+    site.on('request', lambdaRequestListener(api.handler));
+    const close = (s: Server) => new Promise((resolve) => s.close(resolve));
+    return { base, close: async () => void (await Promise.all([close(site), close(logo)])) };
+  }
 
   beforeAll(async () => {
     server = createServer();
@@ -28,9 +59,11 @@ describeBrowser('sign-up pages in Chromium', () => {
     t = testApi({ settings: { publicBaseUrl: base } });
     server.on('request', lambdaRequestListener(t.handler));
     browser = await launchBrowser();
+    branded = await brandedSite();
   });
 
   afterAll(async () => {
+    await branded?.close();
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
   });
@@ -111,6 +144,71 @@ describeBrowser('sign-up pages in Chromium', () => {
     await page.close();
   });
 
+  it.each([
+    [375, 800],
+    [1280, 800],
+  ])(
+    'puts the email field and the button inside the first %ix%i screen, with logo, practitioner and trust line',
+    async (width, height) => {
+      const { page, errors } = await openPage();
+      await page.setViewportSize({ width, height });
+      await page.goto(`${branded.base}/`);
+
+      const rect = (selector: string) =>
+        page.evaluate((s) => {
+          const r = (document.querySelector(s) as Element).getBoundingClientRect();
+          return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+        }, selector);
+      expect((await rect('#email')).bottom).toBeLessThanOrEqual(height);
+      expect((await rect('button[type="submit"]')).bottom).toBeLessThanOrEqual(height);
+      for (const selector of ['.site-header img', '.byline', '.trust']) {
+        expect((await rect(selector)).bottom, selector).toBeLessThanOrEqual(height);
+      }
+      const logo = await page.evaluate(() => {
+        const img = document.querySelector('.site-header img') as HTMLImageElement;
+        return { loaded: img.complete && img.naturalWidth > 0, width: img.width, height: img.height };
+      });
+      expect(logo).toEqual({ loaded: true, width: 180, height: 40 });
+      const card = await rect('.form-card');
+      const outline = await rect('.outline');
+      if (width >= 1280) {
+        // Beside the form: the outline's column ends before the form's begins, side by side.
+        expect(outline.right).toBeLessThanOrEqual(card.left);
+        expect(outline.top).toBeLessThan(card.bottom);
+      } else {
+        expect(outline.top).toBeGreaterThanOrEqual(card.bottom);
+      }
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it.each([
+    ['with its script', false],
+    ['without JavaScript', true],
+  ])('brings the error summary into view and focus on a phone, %s', async (_name, noScript) => {
+    const { page } = await openPage();
+    if (noScript) await page.route('**/assets/signup.js', (route) => route.abort());
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto(`${branded.base}/`);
+    await page.getByLabel('Email address').fill('two@example.com, three@example.com');
+    await page.evaluate(() => document.querySelector('form')?.setAttribute('novalidate', ''));
+    await page.getByRole('button', { name: /Start/ }).click();
+    await page.getByText('There is a problem').waitFor();
+
+    const focused = await page.evaluate(() => {
+      const active = document.activeElement as Element;
+      const r = active.getBoundingClientRect();
+      return { className: active.className, top: r.top, bottom: r.bottom };
+    });
+    expect(focused.className).toBe('error-summary');
+    expect(focused.top).toBeGreaterThanOrEqual(0);
+    expect(focused.bottom).toBeLessThanOrEqual(800);
+    await page.close();
+  });
+
   it('has no accessibility violations on the sign-up page, its error state and the link pages', async () => {
     const { page } = await openPage();
     await page.goto(`${base}/`);
@@ -127,6 +225,8 @@ describeBrowser('sign-up pages in Chromium', () => {
       await page.goto(`${base}${path}`);
       expect(await axeViolations(page), path).toEqual([]);
     }
+    await page.goto(`${branded.base}/`);
+    expect(await axeViolations(page), 'sign-up with the clinic brand').toEqual([]);
     await page.close();
   });
 });

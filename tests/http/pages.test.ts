@@ -104,7 +104,7 @@ describe('the sign-up page', () => {
     expect(body).not.toMatch(/\son[a-z]+=/i);
     const scripts = body.match(/<script[^>]*>[\s\S]*?<\/script>/g) ?? [];
     expect(scripts).toEqual(['<script src="/assets/signup.js" defer></script>']);
-    expect(body).toContain('<link rel="stylesheet" href="/assets/site.css">');
+    expect(body).toContain('<link rel="stylesheet" href="/assets/site.css?accent=1f5e57">');
   });
 
   it('escapes configured text on the page', async () => {
@@ -119,7 +119,9 @@ describe('the sign-up page', () => {
     const { body } = await t.call(formPost('/subscribe', { email: 'nope', firstName: 'Ann' }));
 
     expect(body).toContain('<title>Error: ');
-    expect(body).toMatch(/<div class="error-summary" role="alert">[\s\S]*<a href="#email">/);
+    expect(body).toMatch(
+      /<div class="error-summary" role="alert" tabindex="-1" autofocus>[\s\S]*<a href="#email">/,
+    );
     expect(body).toMatch(
       /<input id="email"[^>]*value="nope" aria-invalid="true" aria-describedby="email-error">/,
     );
@@ -168,9 +170,82 @@ describe('the other pages', () => {
   });
 });
 
+describe('the clinic brand on the pages', () => {
+  const brand = {
+    logo: { url: 'https://cdn.clinic.example/logo.png', width: 180, height: 40 },
+    accentColor: '#7a2e4d',
+    phone: '+44 (0)1234 567890',
+    practitioner: 'Jane Doe, MSc, remedial massage therapist',
+    privacyPolicyUrl: 'https://clinic.example/privacy',
+  };
+  const pages = ['/', '/check-inbox', '/confirm?token=broken', '/missing'];
+
+  it('shows the logo at its fixed size with the clinic name as alt text, the phone and the privacy policy on every page', async () => {
+    const t = testApi({ settings: brand });
+    for (const path of pages) {
+      const { body, headers } = await t.call(httpEvent({ path }));
+      expect(body, path).toContain(
+        '<a class="brand" href="https://clinic.example"><img src="https://cdn.clinic.example/logo.png" alt="Riverside Massage &amp; Bodywork" width="180" height="40"></a>',
+      );
+      expect(body, path).toContain('<a class="phone" href="tel:+4401234567890">Call +44 (0)1234 567890</a>');
+      expect(body, path).toContain('<a href="https://clinic.example/privacy">Privacy policy</a>');
+      expect(body, path).toContain('site.css?accent=7a2e4d');
+      // The logo's host, and only it, is added to the images the page may load.
+      expect(headers['content-security-policy'], path).toContain(
+        "img-src 'self' data: https://cdn.clinic.example;",
+      );
+    }
+  });
+
+  it('puts the practitioner by the form and the privacy policy by the consent text', async () => {
+    const t = testApi({ settings: brand });
+    const { body } = await t.call(httpEvent({ path: '/' }));
+    expect(body).toContain('<p class="byline">Written by Jane Doe, MSc, remedial massage therapist</p>');
+    expect(body).toContain(
+      `<p class="consent" id="consent-text">${course.consentText} <a href="https://clinic.example/privacy">Read our privacy policy</a>.</p>`,
+    );
+  });
+
+  it('leaves no trace of a field that is not set: no empty image, link, line or loosened policy', async () => {
+    const t = testApi();
+    for (const path of ['/', '/check-inbox']) {
+      const { body, headers } = await t.call(httpEvent({ path }));
+      expect(body).toContain(
+        '<a class="brand" href="https://clinic.example">Riverside Massage &amp; Bodywork</a>\n</header>',
+      );
+      expect(body).not.toMatch(/<img|tel:|Privacy policy|privacy policy<|byline|href=""|undefined/);
+      expect(body).toContain(
+        '<p>Riverside Massage &amp; Bodywork · 12 Mill Lane, Riverside, RS1 2AB, United Kingdom</p>',
+      );
+      expect(headers['content-security-policy']).toContain("img-src 'self' data:;");
+    }
+    const { body } = await t.call(httpEvent({ path: '/' }));
+    expect(body).toContain(`<p class="consent" id="consent-text">${course.consentText}</p>`);
+  });
+
+  it('colours buttons and headings with the accent, and hovers in a darker shade of it', async () => {
+    const t = testApi({ settings: brand });
+    const css = (await t.call(httpEvent({ path: '/assets/site.css?accent=7a2e4d' }))).body;
+    expect(css).toContain('--accent: #7a2e4d;');
+    expect(css).toContain('--accent-dark: #5c233a;');
+    expect(css).toMatch(/button, \.button \{[^}]*background: var\(--accent\)/);
+    expect(css).toMatch(/h1 \{[^}]*color: var\(--accent\)/);
+    const plain = (await testApi().call(httpEvent({ path: '/assets/site.css' }))).body;
+    expect(plain).toContain('--accent: #1f5e57;');
+  });
+
+  it('never puts anything but a #rrggbb colour into the stylesheet', async () => {
+    const t = testApi({ settings: { accentColor: 'red; } body { display: none' } });
+    const css = (await t.call(httpEvent({ path: '/assets/site.css' }))).body;
+    expect(css).toContain('--accent: #1f5e57;');
+    expect(css).not.toContain('display: none');
+  });
+});
+
 describe('the time zone script', () => {
   function run(fields: { value: string }[], zone: string | undefined) {
     const document = {
+      querySelector: () => null,
       querySelectorAll: (selector: string) => (selector === 'input[name="timeZone"]' ? fields : []),
     };
     const fakeIntl = { DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: zone }) }) };
@@ -262,7 +337,7 @@ describe('links in emails point back at the API', () => {
 
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<form method="post" action="/prod/subscribe">');
-    expect(page.body).toContain('href="/prod/assets/site.css"');
+    expect(page.body).toContain('href="/prod/assets/site.css?accent=1f5e57"');
     expect(signup.headers.location).toBe('/prod/check-inbox');
     expect(t.mailer.sent[0]?.text).toContain(`https://${TEST_DOMAIN}/prod/confirm?token=`);
   });

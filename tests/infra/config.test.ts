@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../infra/config.js';
+import { ConfigError, contrastRatio, parseConfig } from '../../infra/config.js';
 import { FULL_CONFIG } from './synth.js';
 
 const REQUIRED = {
@@ -62,6 +62,41 @@ describe('course configuration', () => {
     );
   });
 
+  it('takes the clinic brand, each field optional, the accent as lower-case #rrggbb', () => {
+    const plain = parseConfig(REQUIRED);
+    for (const field of ['logoUrl', 'accentColor', 'phone', 'practitioner', 'privacyPolicyUrl'] as const) {
+      expect(plain[field], field).toBeUndefined();
+    }
+    const branded = parseConfig({
+      ...REQUIRED,
+      logoUrl: 'https://clinic.example/logo.png',
+      accentColor: '#7A2E4D',
+      phone: '01234 567890',
+      practitioner: 'Jane Doe, MSc',
+      privacyPolicyUrl: 'https://clinic.example/privacy/',
+    });
+    expect(branded).toMatchObject({
+      logoUrl: 'https://clinic.example/logo.png',
+      logoWidth: 160,
+      logoHeight: 48,
+      accentColor: '#7a2e4d',
+      phone: '01234 567890',
+      practitioner: 'Jane Doe, MSc',
+      privacyPolicyUrl: 'https://clinic.example/privacy',
+    });
+    expect(parseConfig({ ...REQUIRED, accentColor: '#036' }).accentColor).toBe('#003366');
+  });
+
+  it('measures the accent contrast as WCAG does', () => {
+    expect(contrastRatio('#ffffff', '#000000')).toBeCloseTo(21, 5);
+    expect(contrastRatio('#ffffff', '#ffffff')).toBe(1);
+    // The darkest grey that passes on white (a well-known reference value).
+    expect(contrastRatio('#767676', '#ffffff')).toBeGreaterThanOrEqual(4.5);
+    expect(contrastRatio('#777777', '#ffffff')).toBeLessThan(4.5);
+    expect(() => parseConfig({ ...REQUIRED, accentColor: '#767676' })).not.toThrow();
+    expect(errorOf({ ...REQUIRED, accentColor: '#777777' })).toContain('accentColor: is too light');
+  });
+
   it.each([
     [{ sendHour: 24 }, 'course.config.json: sendHour: must be between 0 and 23'],
     [{ sendHour: 7.5 }, 'course.config.json: sendHour: must be between 0 and 23'],
@@ -100,6 +135,22 @@ describe('course configuration', () => {
       'course.config.json: senderAddress: must be an address at sesIdentityDomain',
     ],
     [{ sendHuor: 9 }, 'course.config.json: sendHuor: unknown field'],
+    [{ logoUrl: 'http://clinic.example/logo.png' }, 'course.config.json: logoUrl: must be an https URL'],
+    [{ logoWidth: 2000 }, 'course.config.json: logoWidth: must be a whole number of pixels from 16 to 400'],
+    [{ accentColor: 'teal' }, 'course.config.json: accentColor: must be a hex colour like #1f5e57'],
+    [{ accentColor: '#1f5e57; x' }, 'course.config.json: accentColor: must be a hex colour'],
+    // White on #7fb8b0 is 2.1:1: unreadable buttons, and headings too pale on white.
+    [
+      { accentColor: '#7fb8b0' },
+      'course.config.json: accentColor: is too light: white text on it, and it on white, have a contrast of 2.',
+    ],
+    [{ accentColor: '#ffd400' }, 'course.config.json: accentColor: is too light'],
+    [
+      { privacyPolicyUrl: 'http://clinic.example/privacy' },
+      'course.config.json: privacyPolicyUrl: must be an https URL',
+    ],
+    [{ phone: ' ' }, 'course.config.json: phone: must be a non-empty string'],
+    [{ practitioner: 'x'.repeat(121) }, 'course.config.json: practitioner: must be at most 120 characters'],
   ])('refuses %j, naming the field', (change, message) => {
     expect(errorOf({ ...REQUIRED, ...change })).toContain(message);
   });

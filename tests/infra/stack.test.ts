@@ -170,11 +170,26 @@ describe('functions', () => {
     }
   });
 
-  it('names each function as its own service in logs and metrics', () => {
+  it('gives the pages and the emails the clinic brand: logo and its size, accent, phone, practitioner, privacy policy', () => {
+    const fns = functionsByName();
+    for (const construct of [fns.api, fns.sender]) {
+      const env = functionProps(construct.fn).Environment.Variables;
+      expect(env[ENV.logoUrl]).toBe(FULL_CONFIG.logoUrl);
+      expect([env[ENV.logoWidth], env[ENV.logoHeight]]).toEqual(['180', '40']);
+      expect(env[ENV.accentColor]).toBe(FULL_CONFIG.accentColor);
+      expect(env[ENV.phone]).toBe(FULL_CONFIG.phone);
+      expect(env[ENV.practitioner]).toBe(FULL_CONFIG.practitioner);
+      expect(env[ENV.privacyPolicyUrl]).toBe(FULL_CONFIG.privacyPolicyUrl);
+    }
+  });
+
+  it('names each function as its own service in logs and metrics, after its stack', () => {
     const names = Object.values(functionsByName()).map(
       (construct) => functionProps(construct.fn).Environment.Variables.POWERTOOLS_SERVICE_NAME,
     );
-    expect(names.sort()).toEqual(['drip-sender', 'drip-sweep', 'mail-events', 'signup-api']);
+    expect(names.sort()).toEqual(
+      ['drip-sender', 'drip-sweep', 'mail-events', 'signup-api'].map((n) => `${stack.stackName}-${n}`),
+    );
   });
 
   it('tells the sender the API URL for links, and leaves the API to derive its own', () => {
@@ -613,7 +628,9 @@ describe('outputs', () => {
     expect(outputs.TableName.Value).toEqual({ Ref: 'SubscriberTable' });
     expect(outputs.QueueUrl.Value).toEqual({ Ref: logicalIdOf(stack.drip.queue) });
     expect(JSON.stringify(outputs.SignupUrl.Value)).toContain(logicalIdOf(stack.api.httpApi));
-    expect(JSON.stringify(outputs.DashboardUrl.Value)).toContain(logicalIdOf(stack.monitoring.dashboard));
+    expect(JSON.stringify(outputs.DashboardUrl.Value)).toContain(
+      logicalIdOf(stack.monitoring.dashboard as IConstruct),
+    );
   });
 
   it('has every output the admin CLI reads', () => {

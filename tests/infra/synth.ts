@@ -12,6 +12,13 @@ export const FULL_CONFIG = {
   postalAddress: '12 Mill Lane, Riverside, RS1 2AB, United Kingdom',
   siteUrl: 'https://clinic.example',
   bookingUrl: 'https://clinic.example/book',
+  logoUrl: 'https://clinic.example/logo.png',
+  logoWidth: 180,
+  logoHeight: 40,
+  accentColor: '#7a2e4d',
+  phone: '01234 567890',
+  practitioner: 'Jane Doe, MSc, remedial massage therapist',
+  privacyPolicyUrl: 'https://clinic.example/privacy',
   allowedOrigins: ['https://clinic.example'],
   sendHour: 8,
   defaultTimeZone: 'Europe/London',
@@ -25,6 +32,7 @@ export const FULL_CONFIG = {
   trackOpensAndClicks: true,
   clickTrackingDomain: 'click.clinic.example',
   logRetentionDays: 90,
+  dashboard: true,
 };
 
 export function testConfig(overrides: Record<string, unknown> = {}): CourseConfig {
