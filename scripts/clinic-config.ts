@@ -71,6 +71,13 @@ export function settingsFromConfig(
     retentionDays: config.retentionDays,
     allowedOrigins: config.allowedOrigins,
     trackOpensAndClicks: config.trackOpensAndClicks,
+    ...(config.logoUrl
+      ? { logo: { url: config.logoUrl, width: config.logoWidth, height: config.logoHeight } }
+      : {}),
+    ...(config.accentColor ? { accentColor: config.accentColor } : {}),
+    ...(config.phone ? { phone: config.phone } : {}),
+    ...(config.practitioner ? { practitioner: config.practitioner } : {}),
+    ...(config.privacyPolicyUrl ? { privacyPolicyUrl: config.privacyPolicyUrl } : {}),
   };
 }
 
