@@ -28,6 +28,7 @@ import { SIGNUP_MIN_MS } from '../functions/wiring.js';
 import { sqsBatch } from '../scripts/dev/sqs-event.js';
 import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
+import { defaultConfig, fixedMonthlyOf, sumDollars, synthTemplate } from './fixed-cost.js';
 import {
   BENCH_PSEUDONYM_KEY,
   CountingLogger,
@@ -65,8 +66,9 @@ export const PRICES = {
   logsPerGb: 0.5,
   /** Data transfer out to the internet: $0.09 per GB (the first 100 GB a month are free). */
   transferOutPerGb: 0.09,
-  // Monthly, whatever the number of subscribers.
+  // Monthly, whatever the number of subscribers (bench/fixed-cost.ts counts them in the template).
   secretPerMonth: 0.4,
+  kmsKeyPerMonth: 1,
   dashboardPerMonth: 3,
   alarmPerMonth: 0.1,
   customMetricPerMonth: 0.3,
@@ -216,55 +218,6 @@ export function costFor(
   };
 }
 
-/** Costs that do not grow with subscribers, per month, for the cost paragraph of docs/deploying.md (estimates). */
-export function fixedMonthly(prices: Prices = PRICES): readonly CostLine[] {
-  const sweepsPerMonth = (30 * 24 * 60) / 5;
-  return [
-    {
-      item: 'Secrets Manager: link-signing keys and subscriber-id key',
-      quantity: 2,
-      unit: 'secrets',
-      dollars: 2 * prices.secretPerMonth,
-    },
-    {
-      item: 'CloudWatch dashboard (3 per account are free)',
-      quantity: 1,
-      unit: 'dashboard',
-      dollars: prices.dashboardPerMonth,
-    },
-    // 17 alarms; the guard's alarm reads two metrics, billed as two (infra/constructs/monitoring.ts).
-    { item: 'CloudWatch alarms', quantity: 18, unit: 'alarm metrics', dollars: 18 * prices.alarmPerMonth },
-    {
-      item: 'CloudWatch custom metrics (sent and delivered per email, queued, completed...)',
-      quantity: 16,
-      unit: 'metrics',
-      dollars: 16 * prices.customMetricPerMonth,
-    },
-    {
-      item: 'Sweep every 5 minutes: invocations, 8 index queries each, ~100 ms',
-      quantity: sweepsPerMonth,
-      unit: 'runs',
-      dollars:
-        sweepsPerMonth *
-        (prices.lambdaPerRequest +
-          0.1 * (LAMBDA_MEMORY_MB / 1024) * prices.lambdaPerGbSecond +
-          8 * 0.5 * prices.dynamoPerReadUnit),
-    },
-    {
-      item: 'SQS long polling by the sender event source when idle (~5 pollers, 20 s waits)',
-      quantity: 5 * 3 * 60 * 24 * 30,
-      unit: 'requests',
-      dollars: 5 * 3 * 60 * 24 * 30 * prices.sqsPerRequest,
-    },
-    {
-      item: 'DynamoDB storage and PITR per 1,000 subscribers kept (~2 KB each)',
-      quantity: (1000 * 2048) / GB,
-      unit: 'GB',
-      dollars: ((1000 * 2048) / GB) * (prices.dynamoStoragePerGbMonth + prices.pitrPerGbMonth),
-    },
-  ];
-}
-
 // ---------------------------------------------------------------- the counted run
 
 /** Emails a completing subscriber gets: confirmation, five lessons, closing email. */
@@ -391,7 +344,10 @@ export interface CostFigures {
   /** The SES events each email produces that the configuration set publishes. */
   readonly eventsPerEmail: readonly MailEventType[];
   readonly lines: Record<string, number>;
+  /** Per month before anyone signs up, default configuration, from its template. */
   readonly fixedMonthlyDollars: number;
+  /** The same with `dashboard: true`. */
+  readonly fixedMonthlyWithDashboardDollars: number;
   readonly fixedMonthly: Record<string, number>;
   /** What one completing subscriber uses, stage by stage. */
   readonly perSubscriber: Readonly<
@@ -620,7 +576,8 @@ export async function runCostBench(
 
     const report = costFor(perSubscriber, 1000);
     const slow = costFor({ ...perSubscriber, lambdaMs: perSubscriber.lambdaInvocations * 100 }, 1000);
-    const fixed = fixedMonthly();
+    const fixed = fixedMonthlyOf(synthTemplate(defaultConfig()));
+    const withDashboard = fixedMonthlyOf(synthTemplate(defaultConfig({ dashboard: true })));
     const dollars = (v: number) => round(v, 5);
     const roundUsage = (u: Usage) =>
       Object.fromEntries(Object.entries(u).map(([k, v]) => [k, round(v, 3)])) as unknown as Usage;
@@ -635,10 +592,8 @@ export async function runCostBench(
       infraShareAt100msLambdas: round(slow.infraShare, 4),
       eventsPerEmail: [...eventRuns.keys()],
       lines: Object.fromEntries(report.lines.map((l) => [l.item, dollars(l.dollars)])),
-      fixedMonthlyDollars: round(
-        fixed.reduce((sum, l) => sum + l.dollars, 0),
-        2,
-      ),
+      fixedMonthlyDollars: round(sumDollars(fixed), 2),
+      fixedMonthlyWithDashboardDollars: round(sumDollars(withDashboard), 2),
       fixedMonthly: Object.fromEntries(fixed.map((l) => [l.item, round(l.dollars, 4)])),
       perSubscriber: {
         signupAndConfirm: roundUsage(signup),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -33,10 +33,17 @@ export interface CourseFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Active X-Ray tracing (adds a wildcard-resource X-Ray statement). @default false */
   readonly tracing?: boolean;
-  /** Powertools service name (Logger `service` key, Metrics `service` dimension), e.g. `drip-sender`. */
+  /**
+   * The function's part of its Powertools service name, e.g. `drip-sender`; the stack's
+   * name goes in front, so two courses in one account log and count apart.
+   */
   readonly serviceName: string;
   /** CloudWatch namespace for Powertools Metrics. */
   readonly metricsNamespace: string;
+  /** `all` metrics (the dashboard reads them) or only those an alarm reads. @default 'alarms' */
+  readonly publishedMetrics?: 'all' | 'alarms';
+  /** The compiled course module bundled as `#course` (courseModuleOf). @default the locally chosen course */
+  readonly courseModule?: string;
 }
 
 /**
@@ -58,7 +65,7 @@ export class CourseFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: CourseFunctionProps) {
     super(scope, id);
-    this.serviceName = props.serviceName;
+    this.serviceName = `${Stack.of(this).stackName}-${props.serviceName}`;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -93,8 +100,9 @@ export class CourseFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        [ENV.publishedMetrics]: props.publishedMetrics ?? 'alarms',
       },
       bundling: {
         forceDockerBundling: false,
@@ -107,6 +115,7 @@ export class CourseFunction extends Construct {
         sourcesContent: BUNDLING.sourcesContent,
         mainFields: [...BUNDLING.mainFields],
         banner: BUNDLING.banner,
+        ...(props.courseModule ? { esbuildArgs: { '--alias:#course': props.courseModule } } : {}),
       },
     });
 
@@ -177,7 +186,10 @@ export class CourseFunction extends Construct {
 }
 
 /** Settings every function of the stack shares; the stack passes them to each construct. */
-export type FunctionDefaults = Pick<CourseFunctionProps, 'logRetention' | 'tracing' | 'metricsNamespace'>;
+export type FunctionDefaults = Pick<
+  CourseFunctionProps,
+  'logRetention' | 'tracing' | 'metricsNamespace' | 'publishedMetrics' | 'courseModule'
+>;
 
 /** Variables that carry the clinic's settings, by their contract names. */
 export type SettingsEnvironment = Partial<Record<EnvName, string>>;

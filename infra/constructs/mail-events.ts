@@ -58,6 +58,8 @@ export interface MailEventsProps {
   readonly senderAddress: string;
   /** Domain to create an SES identity for, with Easy DKIM. @default - verified outside the stack */
   readonly identityDomain?: string;
+  /** identityDomain is verified already (e.g. by another course's stack): send from it, create none. @default false */
+  readonly existingIdentity?: boolean;
   /** Custom MAIL FROM label under identityDomain, e.g. `mail`. @default - SES's own MAIL FROM */
   readonly mailFromSubdomain?: string;
   /** Publish opens and clicks, so SES tracks them. @default false */
@@ -109,7 +111,7 @@ export class MailEvents extends Construct implements MailSending {
       events: mailEventTypes(props.trackOpensAndClicks === true),
     });
 
-    if (props.identityDomain) {
+    if (props.identityDomain && !props.existingIdentity) {
       this.identity = new ses.EmailIdentity(this, 'Identity', {
         identity: ses.Identity.domain(props.identityDomain),
         configurationSet: this.configurationSet,

@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../../functions/contract.js';
+import { GUARD_METRIC_SERVICE, METRIC } from '../../functions/contract.js';
 
 /** SES account reputation limits past which AWS reviews (and may pause) sending. */
 export const SES_LIMITS = { bounceRate: 0.02, complaintRate: 0.0005 } as const;
@@ -26,23 +26,75 @@ export interface MonitoringProps {
   readonly apiStage: apigw.IHttpStage;
   /** The sweep function and how often its schedule runs it. */
   readonly sweep: { readonly fn: lambda.IFunction; readonly every: Duration };
-  /** Powertools services that publish the guard's metric (its `service` dimension). */
-  readonly guardServices: readonly string[];
   /** Address every alarm notifies (and its return to OK). */
   readonly alarmEmail: string;
+  /**
+   * Build the CloudWatch dashboard (US$3 a month beyond an account's first three; its
+   * graphs need every metric published, US$0.30 a month each). @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** Oldest send request allowed to wait before someone should look: lessons are late by then. */
 export const SEND_QUEUE_MAX_AGE = Duration.minutes(15);
 
-/** The course dashboard, and alarms, each sent to the owner's address. */
+/**
+ * Alarms, each sent to the owner's address, and optionally the course dashboard. No
+ * alarm on Lambda throttles: a throttled function shows as what it delays (the queue's
+ * age, the sweep not running, the API's 5xx), each alarmed; nor on the api function's
+ * errors, which reach visitors as the 5xx its own alarm counts.
+ */
 export class Monitoring extends Construct {
-  readonly dashboard: cloudwatch.Dashboard;
+  readonly dashboard?: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly topic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    if (props.dashboard) this.dashboard = this.buildDashboard(props);
+    this.addAlarms(props);
+
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Email course alarms',
+      enforceSSL: true,
+    });
+    const subscription = new sns.Subscription(this, 'AlarmEmail', {
+      topic: this.topic,
+      protocol: sns.SubscriptionProtocol.EMAIL,
+      endpoint: props.alarmEmail,
+    });
+    Validations.of(subscription).acknowledge({
+      id: 'Serverless::Serverless-SNSRedrivePolicy',
+      reason:
+        'An email subscription: a notification SNS cannot deliver would sit unread in a DLQ as well; each alarm also stays visible in the console until OK.',
+    });
+    // enforceSSL writes a topic policy, which replaces SNS's default one that let the
+    // account's alarms publish; without this statement every notification is refused.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.alarms.map((alarm) => alarm.alarmArn) },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
+    const action = new actions.SnsAction(this.topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+
+  /** Console link to the dashboard, when there is one. */
+  get dashboardUrl(): string | undefined {
+    if (!this.dashboard) return undefined;
+    return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+
+  private buildDashboard(props: MonitoringProps): cloudwatch.Dashboard {
     const hour = Duration.hours(1);
 
     // SEARCH finds the metric whatever dimensions Powertools added (each handler's
@@ -57,15 +109,14 @@ export class Monitoring extends Construct {
     const perEmail = (metricName: string) =>
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudWatch's own placeholder syntax
       expression(search(metricName), "${PROP('Dim.email')}");
-    const ses = (metricName: string, label?: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: hour, label });
+    const ses = (metricName: string, label?: string) => sesMetric(metricName, label);
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(14),
     });
     const wide = { width: 12, height: 6 };
     const m = METRIC;
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         ...wide,
         title: 'Sign-ups, confirmations, completions (per hour)',
@@ -82,7 +133,7 @@ export class Monitoring extends Construct {
         left: [perEmail(m.sent)],
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         ...wide,
         title: 'Delivered, opened, clicked (all emails, per hour)',
@@ -99,7 +150,7 @@ export class Monitoring extends Construct {
         right: [course(m.sendFailed, 'send failed'), course(m.sendPaused, 'SES paused')],
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         ...wide,
         title: 'SES reputation (account)',
@@ -120,7 +171,7 @@ export class Monitoring extends Construct {
         ),
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         ...wide,
         title: 'Send queue',
@@ -137,7 +188,7 @@ export class Monitoring extends Construct {
         left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'messages' })],
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         width: 24,
         height: 6,
@@ -152,7 +203,12 @@ export class Monitoring extends Construct {
       }),
     );
 
+    return dashboard;
+  }
+
+  private addAlarms(props: MonitoringProps): void {
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' } as const;
+    const ses = sesMetric;
     const notEmpty = (queue: sqs.IQueue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
     this.addAlarm('DeadLetters', {
@@ -183,15 +239,11 @@ export class Monitoring extends Construct {
       description: 'A send request has waited over 15 minutes: the sender is failing, throttled or paused.',
     });
     for (const [name, fn] of Object.entries(props.functions)) {
+      if (name === 'api') continue;
       this.addAlarm(`${name}Errors`, {
         metric: fn.metricErrors(fiveMinutes),
         threshold: 1,
         description: `The ${name} function failed; see its log group.`,
-      });
-      this.addAlarm(`${name}Throttles`, {
-        metric: fn.metricThrottles(fiveMinutes),
-        threshold: 1,
-        description: `The ${name} function was throttled (account concurrency); its work is delayed or retried.`,
       });
     }
     // Three missed runs in a row: one may be skipped by EventBridge, three means the
@@ -228,66 +280,18 @@ export class Monitoring extends Construct {
     // Published when the guard trips and by every sweep while it holds, so the alarm
     // stays raised until the owner resumes (a sweep interval is at most an hour).
     this.addAlarm('LessonsPaused', {
-      // Alarms cannot use SEARCH, so each publishing service's metric is named.
-      metric: new cloudwatch.MathExpression({
-        expression: props.guardServices.map((_, i) => `FILL(g${i}, 0)`).join(' + '),
-        label: 'guard paused',
+      // Every publisher uses one service dimension, so this is one metric.
+      metric: new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName: METRIC.guardPaused,
+        dimensionsMap: { service: GUARD_METRIC_SERVICE },
+        statistic: 'Sum',
         period: guardPeriod,
-        usingMetrics: Object.fromEntries(
-          props.guardServices.map((service, i) => [
-            `g${i}`,
-            new cloudwatch.Metric({
-              namespace: props.metricsNamespace,
-              metricName: METRIC.guardPaused,
-              dimensionsMap: { service },
-              statistic: 'Sum',
-              period: guardPeriod,
-            }),
-          ]),
-        ),
       }),
       threshold: 1,
       description:
         'The reputation guard paused lesson sending (bounce or complaint rate too high). Run `npm run course -- status`, fix the cause, then `npm run course -- resume` (docs/operating.md).',
     });
-
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: 'Email course alarms',
-      enforceSSL: true,
-    });
-    const subscription = new sns.Subscription(this, 'AlarmEmail', {
-      topic: this.topic,
-      protocol: sns.SubscriptionProtocol.EMAIL,
-      endpoint: props.alarmEmail,
-    });
-    Validations.of(subscription).acknowledge({
-      id: 'Serverless::Serverless-SNSRedrivePolicy',
-      reason:
-        'An email subscription: a notification SNS cannot deliver would sit unread in a DLQ as well; each alarm also stays visible in the console until OK.',
-    });
-    // enforceSSL writes a topic policy, which replaces SNS's default one that let the
-    // account's alarms publish; without this statement every notification is refused.
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          ArnLike: { 'aws:SourceArn': this.alarms.map((alarm) => alarm.alarmArn) },
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        },
-      }),
-    );
-    const action = new actions.SnsAction(this.topic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
-  }
-
-  /** Console link to the dashboard. */
-  get dashboardUrl(): string {
-    return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
   }
 
   private addAlarm(
@@ -310,3 +314,12 @@ export class Monitoring extends Construct {
     );
   }
 }
+
+const sesMetric = (metricName: string, label?: string) =>
+  new cloudwatch.Metric({
+    namespace: 'AWS/SES',
+    metricName,
+    statistic: 'Maximum',
+    period: Duration.hours(1),
+    ...(label ? { label } : {}),
+  });

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addUsage,
+  type CostLine,
   costFor,
   eventsPerEmail,
   noUsage,
@@ -8,6 +9,14 @@ import {
   scaleUsage,
   type Usage,
 } from '../../bench/cost.js';
+import {
+  type CfnTemplate,
+  defaultConfig,
+  FIXED_MONTHLY_TARGET_DOLLARS,
+  fixedMonthlyOf,
+  sumDollars,
+  synthTemplate,
+} from '../../bench/fixed-cost.js';
 
 const emailsOnly: Usage = { ...noUsage, emails: 7 };
 
@@ -66,5 +75,55 @@ describe('cost model', () => {
     expect(eventsPerEmail()).toEqual(['Delivery']);
     expect(eventsPerEmail(['Send', 'Delivery', 'Bounce'])).toEqual(['Send', 'Delivery']);
     expect(eventsPerEmail(['Bounce', 'Complaint'])).toEqual([]);
+  });
+});
+
+describe('fixed monthly cost, counted in the synthesized template', () => {
+  let lines: CostLine[];
+  beforeAll(() => {
+    lines = fixedMonthlyOf(synthTemplate(defaultConfig()));
+  }, 180_000);
+
+  it('stays under US$3 a month with the default configuration', () => {
+    expect(sumDollars(lines)).toBeLessThan(FIXED_MONTHLY_TARGET_DOLLARS);
+  });
+
+  it('prices what the default stack holds: its secrets, alarms, the guard metric, no dashboard', () => {
+    const quantity = (prefix: string) => lines.find((l) => l.item.startsWith(prefix))?.quantity;
+    expect(quantity('Secrets Manager')).toBe(2);
+    expect(quantity('CloudWatch alarms')).toBeGreaterThanOrEqual(10);
+    expect(quantity('CloudWatch custom metrics')).toBe(1);
+    expect(quantity('CloudWatch dashboards')).toBeUndefined();
+    expect(quantity('SQS long polling')).toBeGreaterThan(0);
+  });
+
+  it('counts every priced resource type, each alarm by the metrics it reads', () => {
+    const template: CfnTemplate = {
+      Resources: {
+        a: { Type: 'AWS::SecretsManager::Secret', Properties: {} },
+        b: { Type: 'AWS::KMS::Key', Properties: {} },
+        c: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardBody: 'MetricName=\\"sent\\"' } },
+        d: { Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: 'AWS/SQS', MetricName: 'Age' } },
+        e: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            Metrics: [
+              { Id: 'm1', MetricStat: { Metric: { Namespace: 'Course', MetricName: 'guardPaused' } } },
+              { Id: 'm2', MetricStat: { Metric: { Namespace: 'Course', MetricName: 'other' } } },
+              { Id: 'e1', Expression: 'm1 + m2' },
+            ],
+          },
+        },
+      },
+    };
+
+    const priced = Object.fromEntries(fixedMonthlyOf(template).map((l) => [l.item.split(' (')[0], l]));
+
+    expect(priced['Secrets Manager secrets']?.dollars).toBeCloseTo(PRICES.secretPerMonth, 10);
+    expect(priced['KMS customer managed keys']?.dollars).toBeCloseTo(PRICES.kmsKeyPerMonth, 10);
+    expect(priced['CloudWatch dashboards']?.dollars).toBeCloseTo(PRICES.dashboardPerMonth, 10);
+    expect(priced['CloudWatch alarms']?.quantity).toBe(3);
+    // The two custom metrics the alarm reads, and `sent` once per email of the course.
+    expect(priced['CloudWatch custom metrics']?.quantity).toBeGreaterThan(2);
   });
 });

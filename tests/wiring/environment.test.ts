@@ -113,12 +113,13 @@ describe('readEnvironment', () => {
   });
 
   it('asks the sweep and the mail-events function for nothing they do not use', () => {
-    expect(FUNCTION_ENV.sweep).toEqual([ENV.tableName, ENV.dueShards, ENV.queueUrl]);
+    expect(FUNCTION_ENV.sweep).toEqual([ENV.tableName, ENV.dueShards, ENV.queueUrl, ENV.publishedMetrics]);
     expect(FUNCTION_ENV.mailEvents).toEqual([
       ENV.tableName,
       ENV.dueShards,
       ENV.pseudonymSecretId,
       ENV.retentionDays,
+      ENV.publishedMetrics,
     ]);
     expect(() =>
       readEnvironment('mailEvents', { [ENV.tableName]: 'subscribers', [ENV.pseudonymSecretId]: 'key' }),
