@@ -177,10 +177,10 @@ function detail(options: InboxOptions, email: StoredEmail): string {
     ],
     ['Message id', email.messageId],
   ];
-  const table = rows
+  const list = rows
     .map(
       ([name, value]) =>
-        `<tr><th scope="row">${name}</th><td>${value === undefined ? '<span class="none">(none)</span>' : escapeHtml(value)}</td></tr>`,
+        `<dt>${name}</dt><dd>${value === undefined ? '<span class="none">(none)</span>' : escapeHtml(value)}</dd>`,
     )
     .join('\n');
   // allow-same-origin without allow-scripts: nothing in the email runs, and the page can
@@ -188,12 +188,12 @@ function detail(options: InboxOptions, email: StoredEmail): string {
   const sandbox = 'allow-same-origin allow-popups allow-popups-to-escape-sandbox';
   return `<article aria-labelledby="subject">
 <h2 id="subject">${escapeHtml(email.subject)}</h2>
-<table class="headers"><caption class="visually-hidden">Headers</caption>${table}</table>
+<dl class="headers" aria-label="Headers">${list}</dl>
 <div class="views">
   <figure class="phone"><figcaption>Phone, ${PHONE_WIDTH} px</figcaption>
     <iframe title="The email at phone width" src="${src}" width="${PHONE_WIDTH}" height="900" sandbox="${sandbox}"></iframe></figure>
   <figure class="desktop"><figcaption>Desktop, ${DESKTOP_WIDTH} px</figcaption>
-    <div class="scroll"><iframe title="The email at desktop width" src="${src}" width="${DESKTOP_WIDTH}" height="900" sandbox="${sandbox}"></iframe></div></figure>
+    <div class="scroll" tabindex="0" role="region" aria-label="Desktop view, scrolls sideways on a narrow screen"><iframe title="The email at desktop width" src="${src}" width="${DESKTOP_WIDTH}" height="900" sandbox="${sandbox}"></iframe></div></figure>
 </div>
 <h3>Plain-text part</h3>
 <pre class="text">${escapeHtml(email.body.text ?? '(none)')}</pre>
@@ -227,21 +227,23 @@ function inboxPage(
   header { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: baseline; padding: 12px 16px; background: #1f5e57; color: #fff; }
   header h1 { font-size: 20px; margin: 0; }
   header a { color: #fff; }
-  .layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 16px; padding: 16px; }
-  @media (min-width: 1000px) { .layout { grid-template-columns: 300px minmax(0, 1fr); } }
-  nav ol { list-style: none; margin: 0; padding: 0; max-height: 60vh; overflow-y: auto; background: #fff; border-radius: 8px; }
-  @media (min-width: 1000px) { nav ol { max-height: calc(100vh - 120px); position: sticky; top: 16px; } }
-  nav a { display: block; padding: 8px 12px; border-bottom: 1px solid #ddd; color: #222; text-decoration: none; }
+  .layout { display: grid; gap: 12px; padding: 12px; }
+  /* Above the email, so the phone and desktop views fit side by side on a laptop. */
+  nav ol { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+           max-height: 13.5em; overflow-y: auto; background: #fff; border-radius: 8px; }
+  nav a { display: block; height: 100%; padding: 6px 12px; border-bottom: 1px solid #ddd; color: #222; text-decoration: none; }
   nav a:hover, nav a:focus { background: #f3f1ed; }
   nav a[aria-current] { background: #dcebe8; border-left: 4px solid #1f5e57; }
   .subject { display: block; font-weight: 600; }
   .small { display: block; font-size: 13px; color: #555; overflow-wrap: anywhere; }
-  main { background: #fff; border-radius: 8px; padding: 16px; min-width: 0; }
+  main { background: #fff; border-radius: 8px; padding: 12px; min-width: 0; }
   h2 { font-size: 20px; margin: 0 0 12px; }
   h3 { font-size: 16px; margin: 24px 0 8px; }
-  table.headers { border-collapse: collapse; font-size: 14px; margin-bottom: 16px; width: 100%; }
-  .headers th { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; white-space: nowrap; color: #555; font-weight: 600; }
-  .headers td { overflow-wrap: anywhere; padding: 2px 0; }
+  dl.headers { display: grid; grid-template-columns: minmax(0, 1fr); font-size: 14px; margin: 0 0 16px; }
+  @media (min-width: 600px) { dl.headers { grid-template-columns: max-content minmax(0, 1fr); gap: 2px 16px; } }
+  .headers dt { color: #555; font-weight: 600; }
+  .headers dd { margin: 0 0 6px; overflow-wrap: anywhere; }
+  @media (min-width: 600px) { .headers dd { margin: 0; } }
   .none { color: #555; font-style: italic; }
   .views { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
   figure { margin: 0; max-width: 100%; }
@@ -250,7 +252,6 @@ function inboxPage(
   .scroll { max-width: 100%; overflow-x: auto; }
   .scroll iframe { max-width: none; }
   pre.text { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 82ch; margin: 0; padding: 12px; border: 1px solid #ccc; background: #fafafa; font-size: 13px; }
-  .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 </style>
 </head>
 <body>

@@ -8,12 +8,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { type EmailId, emailIds } from '../functions/core/course.js';
+import { course, type EmailId, emailIds } from '../functions/core/course.js';
 import { type CompiledEmail, compiledEmails } from '../functions/core/generated/emails.js';
 import { createRenderer, type EmailRenderer } from '../functions/core/render.js';
 import type { CourseSettings } from '../functions/core/settings.js';
 import { buildEmails } from './build-emails.js';
 import { readClinicConfig, settingsFromConfig, withClinic } from './clinic-config.js';
+import { courseDirFor } from './courses.js';
 
 export interface PreviewOptions {
   /** Path prefix the handler is mounted under, e.g. `/preview`. @default '' */
@@ -47,20 +48,25 @@ function page(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>
-  body { font: 15px/1.5 system-ui, sans-serif; margin: 0; padding: 24px; background: #eceae6; color: #222; }
+  * { box-sizing: border-box; }
+  body { font: 15px/1.5 system-ui, sans-serif; margin: 0; padding: 12px; background: #eceae6; color: #222; }
+  @media (min-width: 700px) { body { padding: 24px; } }
   h1 { font-size: 22px; margin: 0 0 16px; }
   h2 { font-size: 18px; margin: 0; }
   a { color: #1f5e57; }
-  nav a { margin-right: 12px; }
-  .email { background: #fff; border-radius: 8px; padding: 16px; margin: 0 0 32px; }
+  nav { display: flex; flex-wrap: wrap; gap: 4px 12px; }
+  nav a { display: inline-block; padding: 6px 0; }
+  .email { background: #fff; border-radius: 8px; padding: 12px; margin: 0 0 32px; }
   .meta { margin: 4px 0 12px; color: #555; }
   .meta b { color: #222; }
-  .views { display: flex; gap: 16px; align-items: flex-start; overflow-x: auto; }
-  figure { margin: 0; }
+  .views { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+  figure { margin: 0; max-width: 100%; }
   figcaption { font-size: 13px; color: #555; margin-bottom: 4px; }
-  iframe { border: 1px solid #ccc; height: 900px; background: #fff; }
-  pre { white-space: pre; width: 82ch; flex: none; margin: 0; padding: 12px; height: 876px;
-        overflow: auto; border: 1px solid #ccc; background: #fafafa; font-size: 13px; }
+  iframe { display: block; border: 1px solid #ccc; height: 900px; background: #fff; max-width: 100%; }
+  .scroll { max-width: 100%; overflow-x: auto; }
+  .scroll iframe { max-width: none; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; width: 82ch; max-width: 100%; margin: 0; padding: 12px;
+        max-height: 900px; overflow-y: auto; border: 1px solid #ccc; background: #fafafa; font-size: 13px; }
   .error { color: #a00; white-space: pre-wrap; }
 </style>
 </head>
@@ -76,11 +82,12 @@ function emailSection(base: string, id: string, email: CompiledEmail, text: stri
   <h2><a href="${base}/email/${encodeURIComponent(id)}">${escapeHtml(id)}</a></h2>
   <p class="meta"><b>Subject:</b> ${escapeHtml(subject)}<br><b>Preheader:</b> ${escapeHtml(email.preheader)}</p>
   <div class="views">
-    <figure><figcaption>Desktop, ${desktopWidth} px</figcaption>
-      <iframe title="${escapeHtml(id)} at ${desktopWidth} px" src="${src}" width="${desktopWidth}"></iframe></figure>
     <figure><figcaption>Phone, ${phoneWidth} px</figcaption>
       <iframe title="${escapeHtml(id)} at ${phoneWidth} px" src="${src}" width="${phoneWidth}"></iframe></figure>
-    <figure><figcaption>Plain text</figcaption><pre>${escapeHtml(text)}</pre></figure>
+    <figure><figcaption>Desktop, ${desktopWidth} px</figcaption>
+      <div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(id)} at ${desktopWidth} px, scrolls sideways on a narrow screen">
+      <iframe title="${escapeHtml(id)} at ${desktopWidth} px" src="${src}" width="${desktopWidth}"></iframe></div></figure>
+    <figure><figcaption>Plain text</figcaption><pre tabindex="0" aria-label="${escapeHtml(id)}, plain text">${escapeHtml(text)}</pre></figure>
   </div>
 </section>`;
 }
@@ -95,7 +102,7 @@ export function createPreviewHandler(
 
   async function gallery(refresh: boolean): Promise<Gallery> {
     if (!options.live || !refresh) return latest;
-    const compiled = await buildEmails();
+    const compiled = await buildEmails({ dir: courseDirFor(course.id) });
     const emails = Object.fromEntries(compiled.map((e) => [e.id, e]));
     latest = { emails, renderer: createRenderer(emails) };
     return latest;
@@ -196,7 +203,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const address = server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
     console.log(
-      `Email preview: http://localhost:${actual}/  (edit emails/*.mjml and refresh; Ctrl+C to stop)`,
+      `Email preview: http://localhost:${actual}/  (edit emails/${course.id}/*.mjml and refresh; Ctrl+C to stop)`,
     );
   });
 }

@@ -42,7 +42,7 @@ describe('email preview', () => {
 
     expect(body).toMatch(/<iframe [^>]*src="\/email\/lesson-3\.html" width="640"/);
     expect(body).toMatch(/<iframe [^>]*src="\/email\/lesson-3\.html" width="375"/);
-    expect(body).toMatch(/<pre>[^<]*Hi Sam,[^<]*Never roll the ITB/);
+    expect(body).toMatch(/<pre[^>]*>[^<]*Hi Sam,[^<]*Never roll the ITB/);
   });
 
   it('serves the filled HTML and text parts with the sample data', async () => {
