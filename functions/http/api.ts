@@ -12,6 +12,7 @@ import { MailerPausedError, MailerRetryableError, silentLogger } from '../core/p
 import { describeError } from '../core/redact.js';
 import { currentTokens, type TokenSource } from '../core/tokens.js';
 import { corsHeaders, preflight } from './cors.js';
+import { embedScript } from './embed.js';
 import { postConfirm, postUnsubscribe, showLink } from './link-routes.js';
 import { checkInbox, health, home, script, styles } from './page-routes.js';
 import { type ApiOptions, problem, type Request, type Route, toRequest } from './request.js';
@@ -50,6 +51,7 @@ export function createApi(deps: ApiDeps): ApiHandler {
     '/health': { GET: health },
     '/assets/site.css': { GET: styles },
     '/assets/signup.js': { GET: script },
+    '/embed.js': { GET: embedScript },
   };
 
   return async (event) => {

@@ -4,7 +4,7 @@
  * (0 done, 1 could not do it, 2 wrong command line).
  */
 import { parseArgs } from 'node:util';
-import { emailIds } from '../../functions/core/course.js';
+import { course, emailIds } from '../../functions/core/course.js';
 import { type SubscriberStatus, subscriberStatuses } from '../../functions/core/subscriber.js';
 import { parseAddress, parseEmailId } from './arguments.js';
 import type { CourseContext, Output } from './context.js';
@@ -78,7 +78,7 @@ const commands: readonly CommandSpec[] = [
     summary: 'the funnel: sign-ups, confirmations, lessons sent, opens, clicks, unsubscribes, bounces',
     args: [],
     options: { json },
-    examples: ['npm run course -- stats', 'npm run course -- stats --json --stack KneePainCourse'],
+    examples: ['npm run course -- stats', 'npm run course -- stats --json --stack MyCourse'],
     details:
       'Reads the course-wide counters (one item), so it is as fast with 100,000 subscribers as with ten.',
     prepare: (_args, v) => withContext((ctx) => runStats(ctx, { json: v.json === true })),
@@ -96,7 +96,7 @@ const commands: readonly CommandSpec[] = [
     },
     examples: [
       'npm run course -- report --out report.html',
-      'npm run course -- report --out report.html --stack KneePainCourse',
+      'npm run course -- report --out report.html --stack MyCourse',
     ],
     details:
       'One self-contained page (no script, nothing fetched) to open anywhere or mail to a colleague: the funnel with the drop at each step, sign-ups, confirmations and unsubscribes per day over 90 days, unsubscribes by lesson, and the bounce and complaint rates with their state. Reads the counters, not the subscribers: about 90 items whatever their number.',
@@ -114,7 +114,7 @@ const commands: readonly CommandSpec[] = [
     summary: 'whether lessons are going out, or why the reputation guard paused them',
     args: [],
     options: { json },
-    examples: ['npm run course -- status', 'npm run course -- status --stack KneePainCourse'],
+    examples: ['npm run course -- status', 'npm run course -- status --stack MyCourse'],
     details:
       'Shows the bounce and complaint rates since the last resume against the limits at which lesson sending pauses by itself (4% and 0.08%, from 500 emails on). Sign-ups keep working while lessons are paused.',
     prepare: (_args, v) =>
@@ -128,7 +128,7 @@ const commands: readonly CommandSpec[] = [
     summary: 'restart lesson sending after the reputation guard paused it',
     args: [],
     options: {},
-    examples: ['npm run course -- resume --stack KneePainCourse'],
+    examples: ['npm run course -- resume --stack MyCourse'],
     details:
       'Run `status` first and fix the cause. The rates then count from now, and the next sweep sends every lesson that waited, each once.',
     prepare: () =>
@@ -223,7 +223,7 @@ const commands: readonly CommandSpec[] = [
     summary: 'send a pending sign-up a fresh confirmation email',
     args: ['email'],
     options: { force: { type: 'boolean', description: 'send even within 10 minutes of the last one' } },
-    examples: ['npm run course -- resend-confirmation jane@example.com --stack KneePainCourse'],
+    examples: ['npm run course -- resend-confirmation jane@example.com --stack MyCourse'],
     prepare: ([email], v) => {
       const address = parseAddress(email as string, 'resend-confirmation');
       return withContext(async (ctx) => {
@@ -247,6 +247,20 @@ const commands: readonly CommandSpec[] = [
         return runSendTest(ctx, emailId, address);
       });
     },
+  },
+  {
+    name: 'embed',
+    summary: 'print the snippet that puts the sign-up form on your own site',
+    args: [],
+    options: {},
+    examples: ['npm run course -- embed', 'npm run course -- embed --stack MyCourse'],
+    details:
+      'Prints a <div> and one <script> to paste into any page of your site. The script, served by the API, draws the form with the course’s current wording, consent text and your accent colour, and posts to the API; without JavaScript the visitor gets a link to the hosted sign-up page. Add your site’s origin to allowedOrigins in course.config.json (and deploy) so the API accepts its posts.',
+    prepare: () =>
+      withContext(async (ctx) => {
+        const { runEmbed } = await import('./embed.js');
+        return runEmbed(ctx);
+      }),
   },
   {
     name: 'preview',
@@ -463,7 +477,7 @@ function usageLine(c: CommandSpec): string {
 export function overallHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    'Operate the knee pain email course.',
+    `Operate the email course: ${course.title} (${course.id}).`,
     '',
     'Usage: npm run course -- <command> [options]',
     '',
