@@ -4,11 +4,13 @@
  *   npm start                          in memory, one course day every 30 s
  *   npm start -- --data-dir .local-data   keep subscribers, keys and course time between runs
  *   COURSE_DAY_SECONDS=86400 npm start    real time
+ *   COURSE=<id> npm start                 another course folder from emails/ (default: course.config.json's)
  *
  * Ports: PORT (site, 3000), DYNAMODB_PORT (8000), INBOX_PORT (8005).
  */
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { course } from '../functions/core/course.js';
 import { configFileOf, readConfigFile, settingsFromConfig } from './clinic-config.js';
 import {
   confirmLinkLife,
@@ -40,6 +42,7 @@ Environment:
   DYNAMODB_PORT        DynamoDB emulator port (default 8000)
   INBOX_PORT           SES emulator and inbox port (default 8005)
   COURSE_DAY_SECONDS   real seconds per course day (default ${DEFAULT_COURSE_DAY_SECONDS}; 86400 = real time)
+  COURSE               the course to run, a folder of emails/ (default: "course" in the config)
   COURSE_CONFIG        the clinic's configuration file (default course.config.json)
   LOCAL_STACK_FILE     where to record the ports for the CLI (default .local-data/local-stack.json)
 `;
@@ -87,6 +90,12 @@ function emulatorPorts(): ReturnType<typeof localPorts> {
   }
 }
 
+/** A path relative to the working folder when it lies inside it, else absolute. */
+function shortPath(file: string): string {
+  const short = relative(process.cwd(), file);
+  return short && !short.startsWith('..') ? short : file;
+}
+
 async function main(): Promise<void> {
   // The SDK's notice about its future Node support says nothing about this course.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -130,9 +139,10 @@ async function main(): Promise<void> {
 
   const speed = Math.round(86_400 / courseDaySeconds);
   console.log(`
-Knee pain email course, running locally
+Email course running locally: ${course.title}
 
-  Clinic           ${stack.settings.clinicName} (from ${relative(process.cwd(), configFile) || configFile})
+  Course           ${course.id} (emails/${course.id}/; COURSE=<id> npm start runs another)
+  Clinic           ${stack.settings.clinicName} (from ${shortPath(configFile)})
   Sign-up page     ${stack.urls.site}/
   Inbox            ${stack.urls.inboxPage}   (every email sent, newest first)
   Email previews   ${stack.urls.preview}
