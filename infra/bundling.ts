@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 
@@ -11,6 +12,15 @@ export const LAMBDA_ENTRIES = {
   sender: 'functions/sender.ts',
   mailEvents: 'functions/mail-events.ts',
 } as const;
+
+/**
+ * The compiled module of one course (`npm run build` writes it from `emails/<id>/`). Each
+ * stack bundles its own course by aliasing the `#course` import to it, so two stacks in
+ * one app can carry two courses; locally `#course` is whichever course was chosen last.
+ */
+export function courseModuleOf(courseId: string): string {
+  return join(REPO_ROOT, 'functions/core/generated/courses', `${courseId}.ts`);
+}
 
 /** A Lambda function of the course, by its key in {@link LAMBDA_ENTRIES}. */
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isValidTimeZone } from '../functions/contract.js';
@@ -109,8 +109,10 @@ const accentColor = z
       `is too light: white text on it, and it on white, have a contrast of ${contrastRatio(String(issue.input), '#ffffff').toFixed(2)}:1, under the ${MIN_ACCENT_CONTRAST}:1 text needs to be readable; pick a darker colour`,
   });
 
-/** The course a config names when it names none. */
-export const DEFAULT_COURSE = 'knee-pain';
+/** The course a config names when it names none: package.json's `config.defaultCourse`. */
+export const DEFAULT_COURSE: string = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { config: { defaultCourse: string } }
+).config.defaultCourse;
 
 /** Course folders with a course.json, as `npm run build` compiles them. */
 export function courseIds(): string[] {
@@ -136,7 +138,7 @@ const intBetween = (min: number, max: number, message: string) =>
 export const courseConfigSchema = z
   .strictObject(
     {
-      /** The course this stack runs: a folder `emails/<course>/` with its course.json. @default 'knee-pain' */
+      /** The course this stack runs: a folder `emails/<course>/` with its course.json. @default package.json's config.defaultCourse */
       course: courseId.default(DEFAULT_COURSE),
       /** Address the course is sent from; its domain (or the address) must be verified in SES. */
       senderAddress: emailAddress,

@@ -3,8 +3,10 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { CourseConfig } from './config.js';
 import { CourseStack } from './course-stack.js';
 
-/** Default CloudFormation stack name. */
-export const DEFAULT_STACK_NAME = 'KneePainCourse';
+/** Default CloudFormation stack name: the course id in PascalCase, then `Course`. */
+export function defaultStackName(courseId: string): string {
+  return `${courseId.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase())}Course`;
+}
 
 /**
  * Builds the CDK app: the course stack plus cdk-nag's AwsSolutions and Serverless checks,
@@ -16,12 +18,11 @@ export function createCourseApp(
   options: { appProps?: AppProps; stackName?: string } = {},
 ): { app: App; stack: CourseStack } {
   const app = new App(options.appProps);
-  const stackName = options.stackName ?? DEFAULT_STACK_NAME;
+  const stackName = options.stackName ?? defaultStackName(config.course);
   const stack = new CourseStack(app, stackName, {
     config,
     terminationProtection: config.terminationProtection,
-    description:
-      'Knee pain email course: sign-up, double opt-in, lesson drip over SES, one-click unsubscribe',
+    description: `Email course ${config.course}: sign-up, double opt-in, lesson drip over SES, one-click unsubscribe`,
   });
   // Every resource carries both, so the clinic's bill and console can tell courses apart.
   Tags.of(stack).add('course', tagValue(stackName));

@@ -3,8 +3,19 @@
  * the commands; everything lives in scripts/course/.
  */
 import { createInterface } from 'node:readline/promises';
-import { main } from './course/cli.js';
-import { createContext } from './course/wiring.js';
+import { CourseContentError, selectedCourseId, useCourse } from './courses.js';
+
+// The commands read the course through `#course`: point it at the chosen one (COURSE, else
+// course.config.json) before they load. An unknown course stops here, changing nothing.
+try {
+  useCourse(selectedCourseId());
+} catch (error) {
+  if (!(error instanceof CourseContentError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+const { main } = await import('./course/cli.js');
+const { createContext } = await import('./course/wiring.js');
 
 /** Asks on the terminal; only offered when someone is there to answer. */
 async function confirm(question: string): Promise<boolean> {

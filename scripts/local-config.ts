@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { CONFIRM_LINK_TTL_MS } from '../functions/core/tokens.js';
 
 /** DynamoDB table of the local stack (dynalite). */
-export const LOCAL_TABLE_NAME = 'knee-course-local';
+export const LOCAL_TABLE_NAME = 'email-course-local';
 
 /** Region the local clients claim; the emulators accept any. */
 export const LOCAL_REGION = 'local';

@@ -67,7 +67,7 @@ export interface SentMail {
 
 const ACCOUNT = '000000000000';
 const REGION = 'local';
-export const LOCAL_CONFIGURATION_SET = 'knee-course-local';
+export const LOCAL_CONFIGURATION_SET = 'email-course-local';
 
 /** SES tag names and values allow letters, digits, `_` and `-` only (as the SES mailer sends them). */
 function tagPart(value: string): string {

@@ -27,7 +27,7 @@ export interface LocalQueueOptions<T = SendRequest> {
   readonly maxReceiveCount?: number;
   /** Turns an item into the message body; must match what the handler parses. @default JSON.stringify */
   readonly encode?: (item: T) => string;
-  /** Name in the records' eventSourceARN. @default 'knee-course-send-local' */
+  /** Name in the records' eventSourceARN. @default 'email-course-send-local' */
   readonly name?: string;
   /** One line per notable event (dead letters, handler crashes). */
   readonly log?: (line: string) => void;
@@ -72,7 +72,7 @@ export class LocalQueue<T = SendRequest> {
     this.visibilityDelayMs = options.visibilityDelayMs ?? 2000;
     this.maxReceiveCount = options.maxReceiveCount ?? 5;
     this.encode = options.encode ?? ((item) => JSON.stringify(item));
-    this.arn = QUEUE_ARN(options.name ?? 'knee-course-send-local');
+    this.arn = QUEUE_ARN(options.name ?? 'email-course-send-local');
     this.log = options.log ?? (() => {});
   }
 

@@ -252,7 +252,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // a record the handler fails is delivered again, and given up on after five receives.
     const mailEvents = createMailEventsHandler({ store, clock, pseudonymKey, log: handlerLog });
     const mailEventQueue = new LocalQueue<SesEventBridgeEvent>(mailEvents, {
-      name: 'knee-course-mail-events-local',
+      name: 'email-course-mail-events-local',
       visibilityDelayMs: options.retryDelayMs ?? 2000,
       log: (line) => log(`${stamp(clock)} mail events ${line}`),
     });

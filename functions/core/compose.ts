@@ -3,15 +3,16 @@
  * the rendered lesson, one-click unsubscribe headers (RFC 8058) and the tags that let
  * mail events be counted per lesson.
  */
-import type { EmailId } from './course.js';
+import { assetsUrl } from './assets.js';
+import { course, type EmailId } from './course.js';
 import type { OutgoingEmail } from './ports.js';
 import { renderSequenceEmail, sequenceEmailVariables } from './render.js';
 import { type CourseSettings, clinicVariables } from './settings.js';
 import type { Subscriber } from './subscriber.js';
 import { type LinkTokens, linkUrl } from './tokens.js';
 
-/** Value of the `course` message tag and the first label of the List-Id. */
-export const COURSE_TAG = 'knee-pain';
+/** Value of the `course` message tag and the first label of the List-Id: the course's id. */
+export const COURSE_TAG = course.id;
 
 /** Greeting used when the subscriber gave no first name. */
 export const FIRST_NAME_FALLBACK = 'there';
@@ -43,6 +44,7 @@ export function composeSequenceEmail({
   const values: Record<string, string> = {
     firstName: subscriber.firstName?.trim() || FIRST_NAME_FALLBACK,
     ...clinicVariables(settings),
+    assetsUrl: assetsUrl(settings),
     unsubscribeUrl,
   };
   // Only the booking emails declare bookingUrl; the renderer refuses variables an email lacks.
@@ -60,7 +62,7 @@ export function composeSequenceEmail({
   };
 }
 
-/** `<knee-pain.host>` (RFC 2919): lets mail clients group and filter the course's emails. */
+/** `<course-id.host>` (RFC 2919): lets mail clients group and filter the course's emails. */
 function listId(settings: CourseSettings): string {
   return `<${COURSE_TAG}.${new URL(settings.publicBaseUrl).hostname}>`;
 }

@@ -3,7 +3,7 @@
  * `emails/<course-id>/course.json` (checked by scripts/courses.ts); `npm run build` compiles
  * it into `generated/emails.ts`, so nothing here names a course.
  */
-import { course as built } from './generated/emails.js';
+import { course as built } from '#course';
 
 /** One email of the drip sequence. */
 export interface SequenceEmail {
@@ -22,6 +22,10 @@ export interface CourseDefinition {
   /** The course folder's name: tags and metrics carry it. */
   readonly id: string;
   readonly title: string;
+  /** The course in running text: "you signed up for <name> from <clinic>". */
+  readonly name: string;
+  /** What the course is not (e.g. medical advice): every email's footer and the sign-up page. */
+  readonly disclaimer: string;
   /** What the course is, as the sign-up page and the confirmation email put it. */
   readonly description: string;
   /**

@@ -78,6 +78,13 @@ export class MailerRetryableError extends Error {
     this.name = 'MailerRetryableError';
   }
 }
+/** SES refused the send for going over the account's sending rate: it was not sent; slow down. */
+export class MailerThrottledError extends MailerRetryableError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MailerThrottledError';
+  }
+}
 /** SES will never accept mail for this address (bad address, suppressed, rejected). */
 export class MailerRejectedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -133,7 +140,7 @@ export interface MetricCount {
   /** One of the contract's METRIC names. */
   readonly name: string;
   readonly value: number;
-  /** `email` dimension: lesson-1 ... complete. */
+  /** `email` dimension: the email's id in the course. */
   readonly email?: string;
 }
 

@@ -2,15 +2,17 @@
  * Fills the emails compiled at build time (see scripts/build-emails.ts). Each template
  * is split into static parts once, on its first render, so a render is a few string joins.
  */
-import { course, type EmailId } from './course.js';
-import { TemplateVariableError } from './errors.js';
+
 import {
   type CompiledEmail,
   compiledEmails,
   confirmationEmails,
   sequenceEmails,
   urlVariables,
-} from './generated/emails.js';
+  variableRules,
+} from '#course';
+import { course, type EmailId } from './course.js';
+import { TemplateVariableError } from './errors.js';
 
 /** A rendered email, ready for a Mailer. */
 export interface RenderedEmail {
@@ -25,10 +27,23 @@ interface Template {
   readonly names: readonly string[];
 }
 
+/** A template cut at its sections: a part with a guard shows only when that variable is set. */
+type Parts = readonly { readonly guard?: string; readonly template: Template }[];
+
+/** The checks beyond URLs (scripts/build-emails.ts writes them from emails/catalog.ts). */
+export interface VariableRules {
+  /** `#rrggbb` only: these reach style attributes. */
+  readonly color: readonly string[];
+  /** Whole numbers only: these reach width and height attributes. */
+  readonly pixels: readonly string[];
+  /** May be '': the sections they guard are then left out. */
+  readonly optional: readonly string[];
+}
+
 interface Prepared {
   readonly subject: Template;
-  readonly html: Template;
-  readonly text: Template;
+  readonly html: Parts;
+  readonly text: Parts;
   readonly variables: readonly string[];
   readonly sample: Readonly<Record<string, string>>;
 }
@@ -39,6 +54,27 @@ export interface EmailRenderer {
   variables(id: string): readonly string[];
   sample(id: string): Record<string, string>;
 }
+
+function sections(template: string): Parts {
+  const parts: { guard?: string; template: Template }[] = [];
+  let last = 0;
+  for (const match of template.matchAll(/\{\{#([A-Za-z][A-Za-z0-9]*)\}\}([\s\S]*?)\{\{\/\1\}\}/g)) {
+    parts.push({ template: split(template.slice(last, match.index)) });
+    parts.push({ guard: match[1] as string, template: split(match[2] as string) });
+    last = match.index + match[0].length;
+  }
+  parts.push({ template: split(template.slice(last)) });
+  return parts;
+}
+
+function fillParts(parts: Parts, values: Readonly<Record<string, string>>): string {
+  let out = '';
+  for (const part of parts) if (!part.guard || values[part.guard]) out += fill(part.template, values);
+  return out;
+}
+
+const hexColor = /^#[0-9a-fA-F]{6}$/;
+const pixels = /^[1-9]\d{0,3}$/;
 
 function split(template: string): Template {
   const parts = template.split(/\{\{([A-Za-z][A-Za-z0-9]*)\}\}/);
@@ -88,9 +124,13 @@ function isHttpUrl(value: string): boolean {
 export function createRenderer(
   emails: Readonly<Record<string, CompiledEmail>>,
   urls: readonly string[] = urlVariables,
+  rules: VariableRules = variableRules,
 ): EmailRenderer {
   const prepared = new Map<string, Prepared>();
   const urlSet = new Set(urls);
+  const colorSet = new Set(rules.color);
+  const pixelSet = new Set(rules.pixels);
+  const optionalSet = new Set(rules.optional);
 
   function get(id: string): Prepared {
     const ready = prepared.get(id);
@@ -99,8 +139,8 @@ export function createRenderer(
     if (!email) throw new TemplateVariableError(`No email template "${id}"`);
     const fresh: Prepared = {
       subject: split(email.subject),
-      html: split(email.html),
-      text: split(email.text),
+      html: sections(email.html),
+      text: sections(email.text),
       variables: email.variables,
       sample: email.sample,
     };
@@ -122,8 +162,19 @@ export function createRenderer(
         const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
         if (typeof value !== 'string')
           throw new TemplateVariableError(`Email "${id}" needs variable "${name}"`);
+        if (value === '' && optionalSet.has(name)) {
+          plain[name] = '';
+          escaped[name] = '';
+          continue;
+        }
         if (urlSet.has(name) && !isHttpUrl(value)) {
           throw new TemplateVariableError(`Email "${id}": "${name}" must be an http(s) URL`);
+        }
+        if (colorSet.has(name) && !hexColor.test(value)) {
+          throw new TemplateVariableError(`Email "${id}": "${name}" must be a #rrggbb colour`);
+        }
+        if (pixelSet.has(name) && !pixels.test(value)) {
+          throw new TemplateVariableError(`Email "${id}": "${name}" must be a whole number of pixels`);
         }
         const line = singleLine(value);
         plain[name] = line;
@@ -131,8 +182,8 @@ export function createRenderer(
       }
       return {
         subject: fill(email.subject, plain),
-        html: fill(email.html, escaped),
-        text: fill(email.text, plain),
+        html: fillParts(email.html, escaped),
+        text: fillParts(email.text, plain),
       };
     },
     variables: (id) => get(id).variables,
@@ -171,6 +222,11 @@ export function renderSequenceEmail(id: EmailId, vars: Record<string, string>): 
 /** The variable names a lesson or the closing email needs, exactly. */
 export function sequenceEmailVariables(id: EmailId): readonly string[] {
   return sequence.variables(id);
+}
+
+/** The variable names the confirmation email needs, exactly. */
+export function confirmationEmailVariables(): readonly string[] {
+  return confirmation.variables(course.confirmation.id);
 }
 
 /** The variable names an email needs, exactly. */

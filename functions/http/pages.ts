@@ -47,7 +47,7 @@ ${main}
 </main>
 <footer class="site-footer">
 <p>${e(settings.clinicName)} · ${e(settings.postalAddress)}${settings.phone ? ` · ${e(settings.phone)}` : ''}</p>
-${settings.privacyPolicyUrl ? `<p><a href="${e(settings.privacyPolicyUrl)}">Privacy policy</a></p>\n` : ''}<p>This course is general information, not medical advice. If your knee is hot, swollen, gives way or hurts after an injury, see a doctor.</p>
+${settings.privacyPolicyUrl ? `<p><a href="${e(settings.privacyPolicyUrl)}">Privacy policy</a></p>\n` : ''}<p>${e(course.disclaimer)}</p>
 </footer>
 </body>
 </html>
@@ -197,12 +197,26 @@ export function confirmPage(ctx: PageContext, token: string): string {
   });
 }
 
+/** When the lessons come, from the course's delays: "every two days" when they are even. */
+export function scheduleLine(sequence = course.sequence): string {
+  const first = 'Lesson 1 arrives within a minute';
+  const later = sequence.slice(1).map((e) => e.delayDays);
+  if (later.length === 0) return `${first}.`;
+  const days = later.reduce((sum, d) => sum + d, 0);
+  const dayWord = (n: number) =>
+    n === 1 ? 'day' : `${['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven'][n] ?? n} days`;
+  if (later.every((d) => d === later[0]) && (later[0] ?? 0) > 0) {
+    return `${first}; the next lessons follow every ${dayWord(later[0] ?? 1)}.`;
+  }
+  return days === 0 ? `${first}, and the rest with it.` : `${first}; the rest follow over ${dayWord(days)}.`;
+}
+
 /** After confirming (or confirming again). */
 export function welcomePage(ctx: PageContext): string {
   return layout(ctx, {
     title: 'You are in',
     main: `<h1>Welcome to the course</h1>
-<p>Your address is confirmed. Lesson 1 arrives within a minute; the next lessons follow every two days.</p>
+<p>Your address is confirmed. ${e(scheduleLine())}</p>
 <p>Each email has a link to unsubscribe whenever you like.</p>
 <p><a href="${e(ctx.settings.siteUrl)}">Visit ${e(ctx.settings.clinicName)}</a></p>`,
   });

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { access, constants } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { course } from '../../functions/core/course.js';
 import type { Output } from './context.js';
 import { CommandError } from './errors.js';
 
@@ -49,7 +50,7 @@ export async function runPreview(opts: PreviewOptions, out: Output): Promise<Run
     throw error;
   }
   const url = `http://localhost:${(server.address() as AddressInfo).port}/`;
-  out.write(`Email preview: ${url}  (edit emails/*.mjml and refresh; Ctrl+C to stop)\n`);
+  out.write(`Email preview: ${url}  (edit emails/${course.id}/*.mjml and refresh; Ctrl+C to stop)\n`);
   if (opts.open) {
     const opener = await findOpener();
     if (opener) {

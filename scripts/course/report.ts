@@ -59,7 +59,7 @@ export async function runReport(
 
 export interface ReportMeta {
   readonly generatedAt: Date;
-  /** What the figures were read from, e.g. "stack KneePainCourse (eu-west-1)". */
+  /** What the figures were read from, e.g. "stack MyCourse (eu-west-1)". */
   readonly target: string;
 }
 

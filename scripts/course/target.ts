@@ -45,7 +45,7 @@ export interface TargetOptions {
 }
 
 interface TargetBase {
-  /** Names the target in messages, e.g. "stack knee-course (eu-west-1)". */
+  /** Names the target in messages, e.g. "stack MyCourse (eu-west-1)". */
   readonly label: string;
   readonly tableName: string;
   /** Where DynamoDB is, for messages ("https://dynamodb.eu-west-1.amazonaws.com"). */

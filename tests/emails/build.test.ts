@@ -118,6 +118,63 @@ describe('email build', () => {
     );
   });
 
+  it.each([
+    [
+      'a text variable in a style',
+      '<p style="color:{{clinicName}}">x</p>',
+      /style="color:\{\{clinicName\}\}" may hold only colour variables/,
+    ],
+    [
+      'a text variable as an image size',
+      '<img src="{{siteUrl}}" alt="" width="{{firstName}}">',
+      /width="\{\{firstName\}\}" must be exactly one pixel variable/,
+    ],
+    [
+      'a text variable as an image source',
+      '<img src="{{firstName}}" alt="">',
+      /src="\{\{firstName\}\}" must be exactly one URL variable/,
+    ],
+    [
+      'a variable in any other attribute',
+      '<p class="{{firstName}}">x</p>',
+      /class="\{\{firstName\}\}" may hold no variable/,
+    ],
+    [
+      'a text variable inside a <style> element',
+      '</p><style>p { color: {{firstName}}; }</style><p>',
+      /\{\{firstName\}\} in a <style> element/,
+    ],
+    [
+      'an optional variable outside its section',
+      '{{phone}}',
+      /\{\{phone\}\} is optional: use it inside \{\{#phone\}\}/,
+    ],
+    ['a section never closed', '{{#phone}}{{phone}}', /\{\{#phone\}\} is never closed|inside \{\{#phone\}\}: sections do not nest/],
+    [
+      'a section opened by a required variable',
+      '{{#firstName}}x{{/firstName}}',
+      /only an optional variable .* may open a section/,
+    ],
+    ['nested sections', '{{#phone}}{{#practitioner}}x{{/practitioner}}{{/phone}}', /sections do not nest/],
+  ])('refuses %s', async (_name, markup, message) => {
+    await edit('lesson-1.mjml', 'Hi {{firstName}},', `Hi {{firstName}}, ${markup}`);
+    await expect(buildEmails({ dir })).rejects.toThrow(message);
+  });
+
+  it('turns the default accent into {{accentColor}} and keeps the optional sections for send time', async () => {
+    const [confirm] = await buildEmails({ dir });
+    expect(confirm?.html).not.toContain('#1f5e57');
+    expect(confirm?.html).toContain('background:{{accentColor}}');
+    expect(confirm?.html).toMatch(
+      /\{\{#logoUrl\}\}<img src="\{\{logoUrl\}\}" alt="\{\{clinicName\}\}" width="\{\{logoWidth\}\}" height="\{\{logoHeight\}\}"/,
+    );
+    expect(confirm?.variables).toEqual(
+      expect.arrayContaining(['accentColor', 'logoUrl', 'phone', 'practitioner', 'privacyPolicyUrl']),
+    );
+    // The logo has no words: its empty section is not left in the plain text.
+    expect(confirm?.text).not.toContain('logoUrl');
+  });
+
   it('exits non-zero with a clear message from the command line', async () => {
     await edit('confirm.mjml', '<mj-button', '<mj-buton');
 

@@ -1,5 +1,5 @@
 /**
- * The medical content checklist (emails/REVIEW.md) as tests: what a reviewer signed off
+ * The medical content checklist (emails/knee-pain/REVIEW.md) as tests: what a reviewer signed off
  * must stay in the rendered emails, in the HTML a reader sees and in the plain-text part.
  */
 import { describe, expect, it } from 'vitest';
