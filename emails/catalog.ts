@@ -2,11 +2,13 @@
  * The variables a template may use, and the sample values that tests and the preview
  * fill them with. The build finds the ones each template uses and refuses any other.
  */
-import { bookingLink, sampleSettings } from '../functions/core/settings.js';
+import { bookingLink, DEFAULT_ACCENT_COLOR, sampleSettings } from '../functions/core/settings.js';
 
 /**
- * Every variable a template may use. `url` values go into `href` attributes, so they must
- * be http(s) URLs; `text` values are escaped and may never sit inside an attribute URL.
+ * Every variable a template may use. `url` values go into `href` and `src` attributes, so
+ * they must be http(s) URLs; `text` values are escaped and may never sit inside an
+ * attribute URL; `color` (`#rrggbb`) alone may go into `style` and `bgcolor`, `pixels`
+ * (digits) alone into `width` and `height`. The renderer checks each value's kind.
  */
 export const variableKinds = {
   firstName: 'text',
@@ -16,7 +18,27 @@ export const variableKinds = {
   bookingUrl: 'url',
   confirmUrl: 'url',
   unsubscribeUrl: 'url',
+  accentColor: 'color',
+  logoUrl: 'url',
+  logoWidth: 'pixels',
+  logoHeight: 'pixels',
+  phone: 'text',
+  practitioner: 'text',
+  privacyPolicyUrl: 'url',
 } as const;
+
+/**
+ * The clinic's optional details. Each may be '' (not set), and may be used only inside a
+ * section `{{#name}}...{{/name}}`, which the renderer drops when its variable is ''.
+ */
+export const optionalVariables: readonly VariableName[] = [
+  'logoUrl',
+  'logoWidth',
+  'logoHeight',
+  'phone',
+  'practitioner',
+  'privacyPolicyUrl',
+];
 
 export type VariableName = keyof typeof variableKinds;
 
@@ -29,6 +51,14 @@ export const sampleValues: Record<VariableName, string> = {
   bookingUrl: bookingLink(sampleSettings),
   confirmUrl: `${sampleSettings.publicBaseUrl}/confirm?token=sample-confirm-token`,
   unsubscribeUrl: `${sampleSettings.publicBaseUrl}/unsubscribe?token=sample-unsubscribe-token`,
+  // The sample clinic sets no brand: its emails show the defaults.
+  accentColor: DEFAULT_ACCENT_COLOR,
+  logoUrl: '',
+  logoWidth: '',
+  logoHeight: '',
+  phone: '',
+  practitioner: '',
+  privacyPolicyUrl: '',
 };
 
 /** The sample values of the given variables. */

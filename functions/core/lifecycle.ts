@@ -16,10 +16,10 @@ import { InvalidLinkError } from './errors.js';
 import { normaliseEmail, subscriberId } from './identity.js';
 import { type MailboxPolicy, mailboxKey, type SignupLimiter } from './limits.js';
 import type { Clock, Mailer, Queue, SubscriberStore } from './ports.js';
-import { renderConfirmationEmail } from './render.js';
+import { confirmationEmailVariables, renderConfirmationEmail } from './render.js';
 import { assertTransition, isSuppressed } from './rules.js';
 import { resolveTimeZone } from './schedule.js';
-import type { CourseSettings } from './settings.js';
+import { type CourseSettings, clinicVariables } from './settings.js';
 import type { ConsentRecord, Subscriber, SubscriberStatus } from './subscriber.js';
 import { type LinkPurpose, type LinkTokens, linkUrl } from './tokens.js';
 import { bumpCounters, retryOnConflict } from './writes.js';
@@ -391,13 +391,14 @@ async function sendConfirmation(
   if (!record.email || !record.optInId) throw new Error('A confirmation needs an address and an opt-in');
   const { settings } = deps;
   const token = deps.tokens.sign('confirm', record.id, { now, optInId: record.optInId });
-  const { subject, html, text } = renderConfirmationEmail({
+  const values: Record<string, string> = {
     firstName: record.firstName ?? 'there',
-    clinicName: settings.clinicName,
-    postalAddress: settings.postalAddress,
-    siteUrl: settings.siteUrl,
+    ...clinicVariables(settings),
     confirmUrl: linkUrl(settings, 'confirm', token),
-  });
+  };
+  // The renderer refuses a variable the email does not use (the booking link, say).
+  const vars = Object.fromEntries(confirmationEmailVariables().map((name) => [name, values[name] ?? '']));
+  const { subject, html, text } = renderConfirmationEmail(vars);
   await deps.mailer.send({ to: record.email, subject, html, text, headers: {}, tags: confirmTags });
 }
 

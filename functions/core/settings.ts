@@ -75,5 +75,13 @@ export function clinicVariables(settings: CourseSettings): Record<string, string
     postalAddress: settings.postalAddress,
     siteUrl: settings.siteUrl,
     bookingUrl: bookingLink(settings),
+    // The brand: '' for what is not set, and the emails leave that part out.
+    accentColor: accentColorOf(settings),
+    logoUrl: settings.logo?.url ?? '',
+    logoWidth: settings.logo ? String(settings.logo.width) : '',
+    logoHeight: settings.logo ? String(settings.logo.height) : '',
+    phone: settings.phone ?? '',
+    practitioner: settings.practitioner ?? '',
+    privacyPolicyUrl: settings.privacyPolicyUrl ?? '',
   };
 }

@@ -78,6 +78,34 @@ describe('composeSequenceEmail', () => {
     for (const value of Object.values(compose().headers)) expect(value).not.toMatch(/[\r\n]/);
   });
 
+  it("carries the clinic's brand from its settings: logo, accent, practitioner, phone, privacy policy", () => {
+    const branded = {
+      ...settings,
+      logo: { url: 'https://clinic.example/logo.png', width: 200, height: 50 },
+      accentColor: '#7a2e4d',
+      phone: '01234 567890',
+      practitioner: 'Jane Doe, MSc',
+      privacyPolicyUrl: 'https://clinic.example/privacy',
+    };
+    const { html, text } = composeSequenceEmail({
+      subscriber,
+      emailId: 'lesson-2',
+      settings: branded,
+      tokens,
+      now,
+    });
+    expect(html).toContain(
+      '<img src="https://clinic.example/logo.png" alt="Riverside Massage &amp; Bodywork" width="200" height="50"',
+    );
+    expect(html).toContain('bgcolor="#7a2e4d"');
+    expect(text).toContain('Jane Doe, MSc\nThe team at');
+    expect(text).toContain('01234 567890');
+    expect(text).toContain('Privacy policy (https://clinic.example/privacy)');
+    const plain = compose();
+    expect(plain.html).not.toContain('<img');
+    expect(plain.html).toContain('bgcolor="#1f5e57"');
+  });
+
   it("points the booking button at the clinic's booking page", () => {
     const booking = { ...settings, bookingUrl: 'https://book.clinic.example/knee' };
     for (const emailId of ['lesson-5', 'complete'] as const) {

@@ -149,10 +149,47 @@ describeBrowser('emails in a real browser', () => {
       });
     });
 
-    expect(headings[0]).toEqual({ tag: 'H1', fontSize: '26px', color: 'rgb(31, 77, 72)' });
+    expect(headings[0]).toEqual({ tag: 'H1', fontSize: '26px', color: 'rgb(31, 94, 87)' });
     expect(headings.slice(1).length).toBeGreaterThan(1);
     for (const h2 of headings.slice(1))
-      expect(h2).toEqual({ tag: 'H2', fontSize: '20px', color: 'rgb(31, 77, 72)' });
+      expect(h2).toEqual({ tag: 'H2', fontSize: '20px', color: 'rgb(31, 94, 87)' });
+  });
+
+  it('draws the clinic logo at its fixed size above the banner, and leaves no band without one', async () => {
+    const brand = { logoUrl: 'https://clinic.example/logo.png', logoWidth: '180', logoHeight: '40' };
+    const logo = await browser.context.newPage();
+    await logo.route('**/*', (route) => route.abort());
+    await logo.route('https://clinic.example/logo.png', (route) =>
+      route.fulfill({
+        contentType: 'image/svg+xml',
+        body: '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="80"><rect width="360" height="80" fill="#7a2e4d"/></svg>',
+      }),
+    );
+    const measure = async (vars: Record<string, string>) => {
+      await logo.setContent(renderEmail('lesson-1', { ...sampleVariables('lesson-1'), ...vars }).html);
+      return logo.evaluate(async () => {
+        const img = document.querySelector('img[alt]') as HTMLImageElement | null;
+        if (img && !img.complete) await new Promise((resolve) => img.addEventListener('load', resolve));
+        const band = (document.querySelector('.brand') as Element).getBoundingClientRect();
+        return {
+          band: band.height,
+          image: img
+            ? { alt: img.alt, width: img.width, height: img.height, loaded: img.naturalWidth > 0 }
+            : null,
+        };
+      });
+    };
+
+    const branded = await measure(brand);
+    expect(branded.image).toEqual({
+      alt: 'Riverside Massage & Bodywork',
+      width: 180,
+      height: 40,
+      loaded: true,
+    });
+    expect(branded.band).toBe(80);
+    expect(await measure({})).toEqual({ band: 0, image: null });
+    await logo.close();
   });
 
   it('fits a phone even with a very long unbroken name and address', async () => {

@@ -16,7 +16,16 @@ function withVars(id: EmailId, overrides: Record<string, string>) {
 
 describe('variables', () => {
   it('declares the contract variables for every email, and the booking link where it is used', () => {
-    const common = ['firstName', 'clinicName', 'postalAddress', 'siteUrl'];
+    const brand = [
+      'accentColor',
+      'logoUrl',
+      'logoWidth',
+      'logoHeight',
+      'phone',
+      'privacyPolicyUrl',
+      'practitioner',
+    ];
+    const common = ['firstName', 'clinicName', 'postalAddress', 'siteUrl', ...brand];
     const booking = new Set(['lesson-5', 'complete']);
     expect([...emailVariables('confirm')].sort()).toEqual([...common, 'confirmUrl'].sort());
     for (const id of sequenceIds) {
@@ -229,3 +238,59 @@ describe('subjects with placeholders', () => {
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('the clinic brand in every email', () => {
+  const brand = {
+    accentColor: '#7a2e4d',
+    logoUrl: 'https://clinic.example/logo.png',
+    logoWidth: '180',
+    logoHeight: '40',
+    phone: '01234 567890',
+    practitioner: 'Jane Doe, MSc, remedial massage therapist',
+    privacyPolicyUrl: 'https://clinic.example/privacy',
+  };
+
+  it.each(emailIds)('%s shows the logo, accent, practitioner, phone and privacy policy when set', (id) => {
+    const { html, text } = withVars(id, brand);
+    expect(html).toContain(
+      '<img src="https://clinic.example/logo.png" alt="Riverside Massage &amp; Bodywork" width="180" height="40"',
+    );
+    expect(html).toMatch(/<h1 style="[^"]*color: #7a2e4d;/);
+    expect(html).toMatch(/bgcolor="#7a2e4d"/);
+    expect(html).not.toContain('#1f5e57');
+    expect(html).toContain('Warm wishes,<br>Jane Doe, MSc, remedial massage therapist<br>The team at');
+    expect(html).toContain('12 Mill Lane, Riverside, RS1 2AB, United Kingdom · 01234 567890</p>');
+    expect(html).toContain('<a href="https://clinic.example/privacy">Privacy policy</a>');
+    expect(text).toContain('Warm wishes,\nJane Doe, MSc, remedial massage therapist\nThe team at');
+    expect(text).toContain('01234 567890');
+    expect(text).toContain('Privacy policy (https://clinic.example/privacy)');
+    expect(`${html}${text}`).not.toMatch(/\{\{|\}\}/);
+  });
+
+  it.each(emailIds)('%s leaves no gap or stray markup for the fields a clinic did not set', (id) => {
+    const { html, text } = renderEmail(id, sampleVariables(id));
+    expect(html).not.toMatch(/<img|Privacy policy|· <\/p>|<br><br>|width=""|href=""|src=""/);
+    expect(html).toContain('Warm wishes,<br>The team at');
+    expect(html).toContain('12 Mill Lane, Riverside, RS1 2AB, United Kingdom</p>');
+    // The default accent, and an empty logo band with no height of its own.
+    expect(html).toMatch(/bgcolor="#1f5e57"/);
+    expect(html).toMatch(/class="brand-logo"[^>]*padding:0 16px;[^>]*>\s*<div[^>]*><\/div>/);
+    expect(text).toContain('Warm wishes,\nThe team at');
+    expect(text).not.toMatch(/\n\n\n|\{\{|Privacy policy/);
+  });
+
+  it.each([
+    ['accentColor', 'red;display:none', 'must be a #rrggbb colour'],
+    ['accentColor', '#7a2e4d" onload="x', 'must be a #rrggbb colour'],
+    ['logoWidth', '180px', 'must be a whole number of pixels'],
+    ['logoUrl', 'javascript:alert(1)', 'must be an http(s) URL'],
+    ['privacyPolicyUrl', 'clinic.example/privacy', 'must be an http(s) URL'],
+  ])('refuses %s = %j before it reaches an attribute', (name, value, message) => {
+    expect(() => withVars('lesson-1', { ...brand, [name]: value })).toThrow(TemplateVariableError);
+    expect(() => withVars('lesson-1', { ...brand, [name]: value })).toThrow(message);
+  });
+
+  it('needs an accent colour: it has no empty form', () => {
+    expect(() => withVars('lesson-1', { accentColor: '' })).toThrow('must be a #rrggbb colour');
+  });
+});

@@ -30,6 +30,27 @@ describe('form sign-up', () => {
     expect(t.mailer.sent[0]?.text).toContain('https://signup.clinic.example/confirm?token=');
   });
 
+  it("sends the confirmation in the clinic's brand when it has one", async () => {
+    const t = testApi({
+      settings: {
+        logo: { url: 'https://clinic.example/logo.png', width: 160, height: 48 },
+        accentColor: '#7a2e4d',
+        practitioner: 'Jane Doe, MSc',
+        privacyPolicyUrl: 'https://clinic.example/privacy',
+      },
+    });
+
+    await t.call(formPost('/subscribe', { email: ADDRESS }));
+
+    const email = t.mailer.sent[0];
+    expect(email?.html).toContain(
+      '<img src="https://clinic.example/logo.png" alt="Riverside Massage &amp; Bodywork" width="160" height="48"',
+    );
+    expect(email?.html).toContain('bgcolor="#7a2e4d"');
+    expect(email?.text).toContain('Jane Doe, MSc\nThe team at');
+    expect(email?.text).toContain('Privacy policy (https://clinic.example/privacy)');
+  });
+
   it('records consent: time, IP, user agent, form URL without its query, and the consent text version', async () => {
     const t = testApi();
 
