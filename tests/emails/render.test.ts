@@ -259,7 +259,9 @@ describe('the clinic brand in every email', () => {
     expect(html).toMatch(/bgcolor="#7a2e4d"/);
     expect(html).not.toContain('#1f5e57');
     expect(html).toContain('Warm wishes,<br>Jane Doe, MSc, remedial massage therapist<br>The team at');
-    expect(html).toContain('12 Mill Lane, Riverside, RS1 2AB, United Kingdom · 01234 567890</p>');
+    expect(html).toContain(
+      '12 Mill Lane, Riverside, RS1 2AB, United Kingdom · <span style="white-space:nowrap;">01234 567890</span></p>',
+    );
     expect(html).toContain('<a href="https://clinic.example/privacy">Privacy policy</a>');
     expect(text).toContain('Warm wishes,\nJane Doe, MSc, remedial massage therapist\nThe team at');
     expect(text).toContain('01234 567890');
@@ -269,14 +271,19 @@ describe('the clinic brand in every email', () => {
 
   it.each(emailIds)('%s leaves no gap or stray markup for the fields a clinic did not set', (id) => {
     const { html, text } = renderEmail(id, sampleVariables(id));
-    expect(html).not.toMatch(/<img|Privacy policy|· <\/p>|<br><br>|width=""|href=""|src=""/);
+    expect(html).not.toMatch(
+      /<img[^>]*alt="Riverside|Privacy policy|· <\/p>|<br><br>|width=""|href=""|src=""/,
+    );
     expect(html).toContain('Warm wishes,<br>The team at');
     expect(html).toContain('12 Mill Lane, Riverside, RS1 2AB, United Kingdom</p>');
     // The default accent, and an empty logo band with no height of its own.
     expect(html).toMatch(/bgcolor="#1f5e57"/);
     expect(html).toMatch(/class="brand-logo"[^>]*padding:0 16px;[^>]*>\s*<div[^>]*><\/div>/);
     expect(text).toContain('Warm wishes,\nThe team at');
-    expect(text).not.toMatch(/\n\n\n|\{\{|Privacy policy/);
+    expect(text).not.toMatch(/\{\{|Privacy policy/);
+    // No empty line where the logo band or the sign-off's practitioner would be.
+    expect(text.startsWith('A free email course from')).toBe(true);
+    expect(text.slice(-900)).not.toMatch(/\n\n\n/);
   });
 
   it.each([
