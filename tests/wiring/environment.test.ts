@@ -104,6 +104,41 @@ describe('readEnvironment', () => {
     ).toContain(ENV.bookingUrl);
   });
 
+  it('gives the api and the sender the clinic brand, each field only when set', () => {
+    const brand = {
+      [ENV.logoUrl]: 'https://clinic.example/logo.png',
+      [ENV.logoWidth]: '180',
+      [ENV.logoHeight]: '40',
+      [ENV.accentColor]: '#7a2e4d',
+      [ENV.phone]: '01234 567890',
+      [ENV.practitioner]: 'Jane Doe, MSc',
+      [ENV.privacyPolicyUrl]: 'https://clinic.example/privacy',
+    };
+    for (const fn of ['api', 'sender'] as const) {
+      for (const name of Object.keys(brand)) expect(FUNCTION_ENV[fn]).toContain(name);
+    }
+    expect(settingsFrom(readEnvironment('sender', { ...senderEnv, ...brand }))).toMatchObject({
+      logo: { url: 'https://clinic.example/logo.png', width: 180, height: 40 },
+      accentColor: '#7a2e4d',
+      phone: '01234 567890',
+      practitioner: 'Jane Doe, MSc',
+      privacyPolicyUrl: 'https://clinic.example/privacy',
+    });
+    const plain = settingsFrom(readEnvironment('api', apiEnv));
+    for (const field of ['logo', 'accentColor', 'phone', 'practitioner', 'privacyPolicyUrl']) {
+      expect(plain).not.toHaveProperty(field);
+    }
+  });
+
+  it.each([
+    [ENV.accentColor, 'red'],
+    [ENV.accentColor, '#7a2e4d;display:none'],
+    [ENV.logoUrl, 'http://clinic.example/logo.png'],
+    [ENV.logoWidth, '180px'],
+  ])('refuses %s=%j, naming the variable', (name, value) => {
+    expect(errorOf(() => readEnvironment('api', { ...apiEnv, [name]: value })).message).toContain(name);
+  });
+
   it('lets only the api function run without a public base URL, which it takes from each request', () => {
     expect(settingsFrom(readEnvironment('api', apiEnv)).publicBaseUrl).toBe('');
     const { [ENV.publicBaseUrl]: _url, ...withoutUrl } = senderEnv;
