@@ -2,6 +2,7 @@
  * The variables a template may use, and the sample values that tests and the preview
  * fill them with. The build finds the ones each template uses and refuses any other.
  */
+import { LESSON_IMAGE_PATH } from '../functions/core/assets.js';
 import { bookingLink, DEFAULT_ACCENT_COLOR, sampleSettings } from '../functions/core/settings.js';
 
 /**
@@ -18,6 +19,8 @@ export const variableKinds = {
   bookingUrl: 'url',
   confirmUrl: 'url',
   unsubscribeUrl: 'url',
+  /** Where the stack serves the lessons' pictures; the build writes `{{assetsUrl}}/<hash>.png`. */
+  assetsUrl: 'url',
   accentColor: 'color',
   logoUrl: 'url',
   logoWidth: 'pixels',
@@ -51,6 +54,7 @@ export const sampleValues: Record<VariableName, string> = {
   bookingUrl: bookingLink(sampleSettings),
   confirmUrl: `${sampleSettings.publicBaseUrl}/confirm?token=sample-confirm-token`,
   unsubscribeUrl: `${sampleSettings.publicBaseUrl}/unsubscribe?token=sample-unsubscribe-token`,
+  assetsUrl: `${sampleSettings.publicBaseUrl}${LESSON_IMAGE_PATH}`,
   // The sample clinic sets no brand: its emails show the defaults.
   accentColor: DEFAULT_ACCENT_COLOR,
   logoUrl: '',

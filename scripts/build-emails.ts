@@ -29,6 +29,7 @@ import {
 import {
   checkImages,
   embedImages,
+  scaleLessonImages,
   type LessonImage,
   LessonImageError,
   lessonImageSrc,
@@ -342,7 +343,7 @@ export async function compileEmail(
     preheader: escapeHtml(source.preheader),
     preheaderSpacer,
   };
-  const html = result.html
+  const html = scaleLessonImages(result.html)
     .replace(buildToken, (whole, name: string) => {
       const value = tokens[name];
       if (value === undefined) throw new EmailBuildError(`${where}: unknown build token ${whole}`);

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assetsUrl } from '../functions/core/assets.js';
 import type { EmailId } from '../functions/core/course.js';
 import { sampleVariables } from '../functions/core/render.js';
 import { type CourseSettings, clinicVariables } from '../functions/core/settings.js';
@@ -89,7 +90,8 @@ export function clinicSample(id: EmailId, settings: CourseSettings): Record<stri
 /** `vars` with each clinic detail they hold replaced by the clinic's own. */
 export function withClinic(vars: Record<string, string>, settings: CourseSettings): Record<string, string> {
   const filled = { ...vars };
-  for (const [name, value] of Object.entries(clinicVariables(settings))) {
+  const own = { ...clinicVariables(settings), assetsUrl: assetsUrl(settings) };
+  for (const [name, value] of Object.entries(own)) {
     if (name in filled) filled[name] = value;
   }
   return filled;

@@ -8,8 +8,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { LESSON_IMAGE_CACHE, LESSON_IMAGE_PATH } from '../functions/core/assets.js';
 import { course, type EmailId, emailIds } from '../functions/core/course.js';
-import { type CompiledEmail, compiledEmails } from '../functions/core/generated/emails.js';
+import { type CompiledEmail, compiledEmails, lessonImages } from '../functions/core/generated/emails.js';
 import { createRenderer, type EmailRenderer } from '../functions/core/render.js';
 import type { CourseSettings } from '../functions/core/settings.js';
 import { buildEmails } from './build-emails.js';
@@ -28,6 +29,8 @@ export interface PreviewOptions {
 interface Gallery {
   readonly emails: Readonly<Record<string, CompiledEmail>>;
   readonly renderer: EmailRenderer;
+  /** The lessons' pictures by file name (`<hash>.png`), served under `<base>/assets/`. */
+  readonly images: Readonly<Record<string, Buffer>>;
 }
 
 const desktopWidth = 640;
@@ -97,19 +100,31 @@ export function createPreviewHandler(
   options: PreviewOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const base = (options.basePath ?? '').replace(/\/$/, '');
-  const built: Gallery = { emails: compiledEmails, renderer: createRenderer(compiledEmails) };
+  const built: Gallery = {
+    emails: compiledEmails,
+    renderer: createRenderer(compiledEmails),
+    images: Object.fromEntries(
+      Object.entries(lessonImages).map(([file, base64]) => [file, Buffer.from(base64, 'base64')]),
+    ),
+  };
   let latest: Gallery = built;
 
   async function gallery(refresh: boolean): Promise<Gallery> {
     if (!options.live || !refresh) return latest;
     const compiled = await buildEmails({ dir: courseDirFor(course.id) });
     const emails = Object.fromEntries(compiled.map((e) => [e.id, e]));
-    latest = { emails, renderer: createRenderer(emails) };
+    const images = Object.fromEntries(compiled.flatMap((e) => e.images.map((i) => [i.file, i.png])));
+    latest = { emails, renderer: createRenderer(emails), images };
     return latest;
   }
 
-  const sampleOf = (renderer: EmailRenderer, id: EmailId) =>
-    options.settings ? withClinic(renderer.sample(id), options.settings) : renderer.sample(id);
+  // Pictures load from this gallery itself, at the address the browser used.
+  const sampleOf = (renderer: EmailRenderer, id: EmailId, req: IncomingMessage) => {
+    const vars = options.settings ? withClinic(renderer.sample(id), options.settings) : renderer.sample(id);
+    if ('assetsUrl' in vars)
+      vars.assetsUrl = `http://${req.headers.host ?? 'localhost'}${base}${LESSON_IMAGE_PATH}`;
+    return vars;
+  };
 
   function send(res: ServerResponse, status: number, type: string, body: string): void {
     res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' });
@@ -130,7 +145,7 @@ export function createPreviewHandler(
         const { emails, renderer } = await gallery(true);
         const nav = emailIds.map((id) => `<a href="#${id}">${id}</a>`).join('');
         const sections = emailIds.map((id) => {
-          const rendered = renderer.render(id, sampleOf(renderer, id));
+          const rendered = renderer.render(id, sampleOf(renderer, id, req));
           return emailSection(base, id, emails[id] as CompiledEmail, rendered.text, rendered.subject);
         });
         send(
@@ -141,6 +156,16 @@ export function createPreviewHandler(
         );
         return;
       }
+      const picture = /^\/assets\/([0-9a-f]{20}\.png)$/.exec(path);
+      if (picture) {
+        const png = latest.images[picture[1] as string];
+        if (!png) send(res, 404, 'text/plain', 'Not found');
+        else {
+          res.writeHead(200, { 'content-type': 'image/png', 'cache-control': LESSON_IMAGE_CACHE });
+          res.end(png);
+        }
+        return;
+      }
       const match = /^\/email\/([a-z0-9-]+)(\.html|\.txt)?$/.exec(path);
       const id = match?.[1] as EmailId | undefined;
       if (!match || !id || !emailIds.includes(id)) {
@@ -148,7 +173,7 @@ export function createPreviewHandler(
         return;
       }
       const { emails, renderer } = await gallery(!match[2]);
-      const rendered = renderer.render(id, sampleOf(renderer, id));
+      const rendered = renderer.render(id, sampleOf(renderer, id, req));
       if (match[2] === '.html') send(res, 200, 'text/html', rendered.html);
       else if (match[2] === '.txt') send(res, 200, 'text/plain', rendered.text);
       else {

@@ -13,6 +13,7 @@ import { describeError } from '../core/redact.js';
 import { currentTokens, type TokenSource } from '../core/tokens.js';
 import { corsHeaders, preflight } from './cors.js';
 import { embedScript } from './embed.js';
+import { lessonImageRoutes } from './image-routes.js';
 import { postConfirm, postUnsubscribe, showLink } from './link-routes.js';
 import { checkInbox, health, home, script, styles } from './page-routes.js';
 import { type ApiOptions, problem, type Request, type Route, toRequest } from './request.js';
@@ -52,6 +53,7 @@ export function createApi(deps: ApiDeps): ApiHandler {
     '/assets/site.css': { GET: styles },
     '/assets/signup.js': { GET: script },
     '/embed.js': { GET: embedScript },
+    ...lessonImageRoutes(),
   };
 
   return async (event) => {
