@@ -234,6 +234,23 @@ describe('the clinic brand on the pages', () => {
     expect(plain).toContain('--accent: #1f5e57;');
   });
 
+  it('escapes the brand text and keeps only digits and a leading plus in the phone link', async () => {
+    const t = testApi({
+      settings: {
+        phone: '<b>0123</b>" onclick="x',
+        practitioner: 'Jane <script>alert(1)</script>',
+        logo: { url: 'https://clinic.example/logo.png?a="><script>', width: 160, height: 48 },
+      },
+    });
+    const { body } = await t.call(httpEvent({ path: '/' }));
+    expect(body).toContain(
+      '<a class="phone" href="tel:0123">Call &lt;b&gt;0123&lt;/b&gt;&quot; onclick=&quot;x</a>',
+    );
+    expect(body).toContain('Written by Jane &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(body).toContain('src="https://clinic.example/logo.png?a=&quot;&gt;&lt;script&gt;"');
+    expect(body).not.toMatch(/<script>alert|<b>0123/);
+  });
+
   it('never puts anything but a #rrggbb colour into the stylesheet', async () => {
     const t = testApi({ settings: { accentColor: 'red; } body { display: none' } });
     const css = (await t.call(httpEvent({ path: '/assets/site.css' }))).body;
