@@ -9,6 +9,7 @@ import {
   MailerPausedError,
   MailerRejectedError,
   MailerRetryableError,
+  MailerThrottledError,
   type OutgoingEmail,
 } from '../core/ports.js';
 
@@ -69,7 +70,8 @@ export class SesMailer implements Mailer {
 
 /**
  * Sorts an SES error into what the sender should do next: retry later
- * (`MailerRetryableError`: throttling, quota, SES 5xx, network); never mail this
+ * (`MailerRetryableError`: quota, SES 5xx, network; `MailerThrottledError` for the
+ * sending rate, which the sender retries at once, slower); never mail this
  * recipient (`MailerRejectedError`); or stop sending (`MailerPausedError`: paused or
  * suspended sending, or a missing or unverified identity, MAIL FROM domain or
  * configuration set, which fail every send alike and must not suppress the whole list).
@@ -109,8 +111,12 @@ export function mapSesError(error: unknown, fromAddress: string): Error {
     return new MailerRejectedError('The address is on the account suppression list', cause);
   }
   if (name === 'MessageRejected') return new MailerRejectedError('SES rejected the message', cause);
+  // Over the sending rate: SES took nothing, so the same email may go again at once, slower.
+  if (['TooManyRequestsException', 'ThrottlingException'].includes(name)) {
+    return new MailerThrottledError(`SES throttled the send: ${name}`, cause);
+  }
   if (
-    ['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException'].includes(name) ||
+    name === 'LimitExceededException' ||
     name === 'InternalServiceErrorException' ||
     meta.$fault === 'server' ||
     meta.$retryable !== undefined ||

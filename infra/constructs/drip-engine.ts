@@ -2,6 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -128,6 +129,13 @@ export class DripEngine extends Construct {
         // Each instance paces itself to MAX_SEND_RATE divided by this.
         [ENV.senderMaxConcurrency]: String(maxConcurrency),
       });
+    // The sender paces itself to the account's SES rate, read with GetAccount (cached).
+    this.sender.role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
+    Validations.of(this.sender.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ses:GetAccount reads the account’s sending quota and supports no resource but "*"; it is read-only and names no identity.',
+    });
     Validations.of(this.sender.fn).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:

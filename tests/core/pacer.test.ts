@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Pacer, senderRate } from '../../functions/core/pacer.js';
+import {
+  instanceRate,
+  Pacer,
+  pacedMailer,
+  senderRate,
+  THROTTLE_RETRIES,
+} from '../../functions/core/pacer.js';
+import {
+  type Mailer,
+  MailerRetryableError,
+  MailerThrottledError,
+  type OutgoingEmail,
+} from '../../functions/core/ports.js';
 import { ManualClock } from '../support/clock.js';
 
 /** A Pacer on a manual clock: its sleeps return at once and move the clock on. */
@@ -66,5 +78,88 @@ describe('senderRate', () => {
     for (const concurrency of [1, 2, 3, 5, 10]) {
       expect(senderRate(14, concurrency) * concurrency).toBeLessThanOrEqual(14);
     }
+  });
+});
+
+describe('pacing to the SES account', () => {
+  it('paces each instance to the lower of the account rate and the ceiling, shared', async () => {
+    expect(await instanceRate({ ceiling: 50, instances: 4, account: async () => 14 })).toBe(3.5);
+    expect(await instanceRate({ ceiling: 10, instances: 2, account: async () => 200 })).toBe(5);
+  });
+
+  it('keeps to the ceiling when the account rate cannot be read', async () => {
+    expect(await instanceRate({ ceiling: 10, instances: 2, account: async () => undefined })).toBe(5);
+    expect(await instanceRate({ ceiling: 10, instances: 2 })).toBe(5);
+  });
+
+  it('takes a new rate at once', async () => {
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 2);
+    pacer.setRate(10);
+    for (let i = 0; i < 3; i++) await pacer.take();
+    expect(time.sleeps).toEqual([100, 100]);
+  });
+
+  it('halves its pace on a throttle and climbs back to the rate over the next sends', async () => {
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 10);
+    await pacer.take();
+
+    pacer.slowDown();
+
+    expect(pacer.rate).toBe(5);
+    await pacer.take();
+    expect(time.sleeps).toEqual([200]);
+    for (let i = 0; i < 20; i++) await pacer.take();
+    expect(pacer.rate).toBe(10);
+  });
+});
+
+describe('pacedMailer', () => {
+  const email = { to: 'a@example.com' } as OutgoingEmail;
+  /** SES that throttles the first `throttles` calls, then accepts. */
+  const sesThatThrottles = (throttles: number) => {
+    const calls: number[] = [];
+    const mailer: Mailer = {
+      send: async () => {
+        calls.push(calls.length);
+        if (calls.length <= throttles) throw new MailerThrottledError('Maximum sending rate exceeded.');
+        return { messageId: `m-${calls.length}` };
+      },
+    };
+    return { mailer, calls };
+  };
+
+  it('sends a throttled email again, slower, and it is accepted once', async () => {
+    const time = new ManualClock();
+    const pacer = pacedBy(time, 10);
+    const ses = sesThatThrottles(2);
+    let throttles = 0;
+
+    const result = await pacedMailer(ses.mailer, pacer, () => throttles++).send(email);
+
+    expect(result).toEqual({ messageId: 'm-3' });
+    expect(ses.calls).toHaveLength(3);
+    expect(throttles).toBe(2);
+    expect(pacer.rate).toBeLessThan(10);
+  });
+
+  it('gives the throttle to the caller after too many in a row (the request goes back to the queue)', async () => {
+    const time = new ManualClock();
+    const ses = sesThatThrottles(100);
+
+    await expect(pacedMailer(ses.mailer, pacedBy(time, 10)).send(email)).rejects.toBeInstanceOf(
+      MailerThrottledError,
+    );
+    expect(ses.calls).toHaveLength(THROTTLE_RETRIES + 1);
+  });
+
+  it('passes any other error on at once', async () => {
+    const failing: Mailer = {
+      send: async () => {
+        throw new MailerRetryableError('SES 500');
+      },
+    };
+    await expect(pacedMailer(failing, pacedBy(new ManualClock(), 10)).send(email)).rejects.toThrow('SES 500');
   });
 });

@@ -204,7 +204,22 @@ describe('functions', () => {
 
 describe('permissions', () => {
   const sesStatements = () =>
-    allStatements().filter(({ statement }) => JSON.stringify(statement.Action).includes('ses:'));
+    allStatements().filter(({ statement }) => JSON.stringify(statement.Action).includes('ses:Send'));
+  /** The one resource-less action: reading the account's sending quota. */
+  const readsSendQuota = (statement: Cfn) =>
+    statement.Action === 'ses:GetAccount' && statement.Resource === '*';
+
+  it('lets only the sender read the account’s SES sending quota (GetAccount takes no resource)', () => {
+    const reads = allStatements().filter(({ statement }) =>
+      JSON.stringify(statement.Action).includes('GetAccount'),
+    );
+    expect(reads).toEqual([
+      {
+        roleLogicalIds: [logicalIdOf(stack.drip.sender.role)],
+        statement: { Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' },
+      },
+    ]);
+  });
 
   it('lets the sender and the api send email only with ses:SendEmail on the identity and configuration set', () => {
     const statements = sesStatements();
@@ -225,8 +240,8 @@ describe('permissions', () => {
     }
   });
 
-  it('grants no wildcard action and no wildcard resource', () => {
-    for (const { statement } of allStatements()) {
+  it('grants no wildcard action and no wildcard resource but GetAccount’s', () => {
+    for (const { statement } of allStatements().filter(({ statement }) => !readsSendQuota(statement))) {
       for (const action of asArray(statement.Action)) {
         expect(action).not.toBe('*');
         expect(action).not.toMatch(/:\*$/);
