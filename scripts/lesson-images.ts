@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
+import UPNG from 'upng-js';
 
 /** A lesson's drawing as a PNG, as the stack serves it. */
 export interface LessonImage {
@@ -26,6 +27,8 @@ export class LessonImageError extends Error {
 
 /** Pixels per CSS pixel of the PNG: sharp on phones and retina screens. */
 const SCALE = 2;
+/** Colours of the PNG's palette: enough for smooth edges on a flat drawing. */
+const PALETTE = 64;
 
 const mjImage = /<mj-image\b([^>]*?)\/?>/g;
 const attribute = /([\w-]+)\s*=\s*"([^"]*)"/g;
@@ -66,16 +69,20 @@ export function embedImages(
   return { mjml: out, images };
 }
 
-/** Renders an SVG at `width` CSS pixels (twice that in pixels), with the machine's fonts. */
+/**
+ * Renders an SVG at `width` CSS pixels (twice that in pixels), with the machine's fonts,
+ * on a palette of 64 colours: a line drawing looks the same at under half the bytes, and
+ * the API bundle that serves it stays small.
+ */
 export function renderPng(file: string, width: number): LessonImage {
   const svg = readFileSync(file, 'utf8');
-  const png = new Resvg(svg, {
+  const image = new Resvg(svg, {
     fitTo: { mode: 'width', value: width * SCALE },
     background: '#ffffff',
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-  })
-    .render()
-    .asPng();
+  }).render();
+  const rgba = new Uint8Array(image.pixels);
+  const png = Buffer.from(UPNG.encode([rgba.buffer], image.width, image.height, PALETTE));
   const hash = createHash('sha256').update(png).digest('hex').slice(0, 20);
   return { file: `${hash}.png`, png, source: relative(process.cwd(), file) };
 }
