@@ -7,6 +7,7 @@
  * `allowedOrigins`), and the consent recorded is the version this API serves.
  */
 import { course } from '../core/course.js';
+import { escapeHtml as e } from '../core/html.js';
 import { accentColorOf } from '../core/settings.js';
 import { privacyLine } from './pages.js';
 import type { Request } from './request.js';
@@ -21,15 +22,14 @@ const EMBED_CACHE = 'public, max-age=300';
 
 /** The API's public address as the browser should use it: the configured one, else this request's. */
 function apiBase(req: Request): string {
-  return `${req.page.settings.publicBaseUrl}`.replace(/\/+$/, '');
+  return req.page.settings.publicBaseUrl.replace(/\/+$/, '');
 }
 
 /** The snippet a clinic pastes: a link to the hosted page, which the script replaces with the form. */
 export function embedSnippet(apiUrl: string, title: string = course.title): string {
-  const base = apiUrl.replace(/\/+$/, '');
-  const escaped = title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const base = e(apiUrl.replace(/\/+$/, ''));
   return `<div ${EMBED_ATTRIBUTE}>
-  <a href="${base}/">Sign up for the free email course: ${escaped}</a>
+  <a href="${base}/">Sign up for the free email course: ${e(title)}</a>
 </div>
 <script src="${base}/embed.js" async></script>
 `;
