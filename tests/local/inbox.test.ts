@@ -3,12 +3,15 @@
  * one of them at phone and desktop width with its headers and plain-text part, chosen by
  * message id so no address ever appears in a URL. Checked over HTTP and in Chromium.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../scripts/local-stack.js';
 import { describeBrowser, type LaunchedBrowser, launchBrowser } from '../support/browser.js';
+import { runLocalCli } from '../support/local-cli.js';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -211,6 +214,51 @@ describeBrowser('the local inbox page in a browser', () => {
       await page.close();
     },
   );
+
+  it.each([375, 1280])(
+    'shows the pictures of lessons 3 and 4 loading in the preview at %i px',
+    async (width) => {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width, height: 800 });
+      for (const id of ['lesson-3', 'lesson-4']) {
+        await page.goto(`${stack.urls.preview}email/${id}.html`);
+        const pictures = await page.evaluate(() =>
+          [...document.querySelectorAll<HTMLImageElement>('img[src*="/assets/"]')].map((img) => ({
+            loaded: img.complete && img.naturalWidth > 0,
+            alt: img.alt,
+            width: img.getBoundingClientRect().width,
+          })),
+        );
+        expect(pictures, id).toHaveLength(1);
+        expect(pictures[0]?.loaded, id).toBe(true);
+        expect(pictures[0]?.alt.length, id).toBeGreaterThan(80);
+        expect(pictures[0]?.width, id).toBeLessThanOrEqual(width);
+      }
+      await page.close();
+    },
+  );
+
+  it('loads the picture of a lesson the stack sends from the stack itself', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'inbox-cli-'));
+    const { code } = await runLocalCli(stack, dataDir, 'send-test', 'lesson-4', 'owner@clinic.example');
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(code).toBe(0);
+    const [sent] = await waitForEmails('owner@clinic.example', 1);
+    expect(sent?.body.html).toContain(`src="${stack.urls.site}/assets/`);
+    const page = await browser.context.newPage();
+
+    await page.goto(`${stack.urls.inboxPage}?id=${sent?.messageId}`);
+    await page.waitForLoadState('load');
+    const loaded = await page.evaluate(() =>
+      [...document.querySelectorAll('iframe')].map((frame) => {
+        const img = frame.contentDocument?.querySelector<HTMLImageElement>('img[src*="/assets/"]');
+        return Boolean(img?.complete && img.naturalWidth > 0);
+      }),
+    );
+
+    expect(loaded).toEqual([true, true]);
+    await page.close();
+  });
 
   it.each([375, 1280])('keeps the preview gallery free of sideways scroll at %i px', async (width) => {
     const page = await browser.context.newPage();
