@@ -27,9 +27,11 @@ describe('variables', () => {
     ];
     const common = ['firstName', 'clinicName', 'postalAddress', 'siteUrl', ...brand];
     const booking = new Set(['lesson-5', 'complete']);
+    const pictures = new Set(['lesson-3', 'lesson-4']);
     expect([...emailVariables('confirm')].sort()).toEqual([...common, 'confirmUrl'].sort());
     for (const id of sequenceIds) {
       const extra = booking.has(id) ? ['unsubscribeUrl', 'bookingUrl'] : ['unsubscribeUrl'];
+      if (pictures.has(id)) extra.push('assetsUrl');
       expect([...emailVariables(id)].sort()).toEqual([...common, ...extra].sort());
     }
   });
@@ -123,10 +125,13 @@ describe.each(emailIds)('%s', (id) => {
     }
   });
 
-  it('is in English and loads nothing remote', () => {
+  it("is in English and loads nothing but the course's own pictures (one in lessons 3 and 4)", () => {
     expect(email.html).toContain('<html lang="en"');
-    expect(email.html).not.toMatch(/<img\b/i);
-    expect(email.html).not.toMatch(/\bsrc=|<link\b|@import|url\(/i);
+    const loaded = [...email.html.matchAll(/\bsrc="([^"]*)"/gi)].map((m) => m[1]);
+    expect(loaded).toHaveLength(id === 'lesson-3' || id === 'lesson-4' ? 1 : 0);
+    for (const src of loaded)
+      expect(src).toMatch(new RegExp(`^${escapeRegExp(vars.assetsUrl ?? '?')}/[0-9a-f]{20}\\.png$`));
+    expect(email.html).not.toMatch(/<link\b|@import|url\(/i);
   });
 
   it('greets the reader by first name', () => {
