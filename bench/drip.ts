@@ -260,7 +260,7 @@ export async function runDripBench(
       population.map((s) => itemOf(s)),
     );
     const check = await dynamo.store.get((population[7] as Subscriber).id);
-    if (check?.nextIndex !== (population[7] as Subscriber).nextIndex)
+    if (check?.nextEmailId !== (population[7] as Subscriber).nextEmailId)
       throw new Error('seeding did not round-trip');
 
     const mailer = new NoopMailer();

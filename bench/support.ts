@@ -100,7 +100,7 @@ function indexEntryOf(item: Item | undefined): IndexEntry | undefined {
   const shard = item?.[TABLE.dueIndex.partitionKey];
   const dueAt = item?.[TABLE.dueIndex.sortKey];
   if (shard === undefined || dueAt === undefined) return undefined;
-  return { key: `${shard}\u0000${dueAt}`, nextIndex: item?.nextIndex };
+  return { key: `${shard}\u0000${dueAt}`, nextIndex: item?.[TABLE.dueIndex.projected[0]] };
 }
 
 /** GSI write units of replacing `before` by `after` (index items are far below 1 KB). */
@@ -319,7 +319,8 @@ export function benchSubscriber(n: number, opts: BenchSubscriberOptions, run = '
     version: 2 + progress,
   };
   if (opts.status === 'active') {
-    return { ...base, nextIndex: progress, nextSendAt: (opts.nextSendAt ?? opts.at).toISOString() };
+    const nextEmailId = course.sequence[progress]?.id as string;
+    return { ...base, nextEmailId, nextSendAt: (opts.nextSendAt ?? opts.at).toISOString() };
   }
   if (opts.status === 'completed') return { ...base, completedAt: at };
   if (opts.status === 'unsubscribed') return { ...base, unsubscribedAt: at };
@@ -332,9 +333,12 @@ export function benchSubscriber(n: number, opts: BenchSubscriberOptions, run = '
  * itself; each section checks a few seeded records back through the store.
  */
 export function itemOf(subscriber: Subscriber, dueShards: number = TABLE.defaultDueShards): Item {
-  const item: Item = { ...subscriber, pk: `SUB#${subscriber.id}` };
+  const { nextEmailId, ...rest } = subscriber;
+  const item: Item = { ...rest, pk: `SUB#${subscriber.id}` };
   for (const [key, value] of Object.entries(item)) if (value === undefined) delete item[key];
-  if (subscriber.status === 'active' && subscriber.nextSendAt && subscriber.nextIndex !== undefined) {
+  // The next email's id is stored under the due index's projected attribute.
+  if (nextEmailId !== undefined) item[TABLE.dueIndex.projected[0]] = nextEmailId;
+  if (subscriber.status === 'active' && subscriber.nextSendAt && nextEmailId !== undefined) {
     item[TABLE.dueIndex.partitionKey] = String(dueShardOf(subscriber.id, dueShards));
     item[TABLE.dueIndex.sortKey] = subscriber.nextSendAt;
   }

@@ -67,7 +67,11 @@ export const TABLE = {
     partitionKey: 'dueShard',
     /** ISO-8601 UTC time the next email is due (sorts as time). */
     sortKey: 'dueAt',
-    /** Non-key attributes the sweep reads from the index. */
+    /**
+     * Non-key attributes the sweep reads from the index. `nextIndex` holds the next email's
+     * id; records written before progress was kept by id hold its position (a number). The
+     * name stays because an index's projection cannot change in place.
+     */
     projected: ['nextIndex'],
   },
   /** Epoch seconds after which DynamoDB deletes the item (TTL): unconfirmed sign-ups, finished records past retention, sign-up limit counters. */

@@ -31,6 +31,7 @@ import {
   type GuardStore,
   type SubscriberStore,
 } from '../core/ports.js';
+import { emailIdAtPosition } from '../core/progress.js';
 import {
   DEFAULT_RETENTION_DAYS,
   markerRecord,
@@ -52,6 +53,19 @@ const BATCH_GET_MAX = 100;
 /** The reputation guard's state (functions/core/guard.ts). */
 const GUARD_PK = 'GUARD';
 const { dueIndex } = TABLE;
+/** Where the next email's id is stored: the due index projects it for the sweep. */
+const NEXT_EMAIL_ATTR = dueIndex.projected[0];
+
+/**
+ * The next email's id from a stored item: a string, or in records written before progress
+ * was kept by id, a position in the course, read as the email there (progress.ts). `''`
+ * when that position is gone; the sender then sends whatever the course puts next.
+ */
+function nextEmailIdOf(stored: unknown): string | undefined {
+  if (typeof stored === 'string') return stored;
+  if (typeof stored === 'number') return emailIdAtPosition(stored) ?? '';
+  return undefined;
+}
 
 type Item = Record<string, unknown>;
 
@@ -143,7 +157,7 @@ export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
     return {
       items: Items.map((item) => ({
         id: String(item.pk).slice(SUB_PREFIX.length),
-        nextIndex: Number(item.nextIndex),
+        nextEmailId: nextEmailIdOf(item[NEXT_EMAIL_ATTR]) ?? '',
         nextSendAt: String(item[dueIndex.sortKey]),
       })),
       ...(LastEvaluatedKey ? { cursor: encodeCursor(LastEvaluatedKey) } : {}),
@@ -263,12 +277,10 @@ export class DynamoSubscriberStore implements SubscriberStore, GuardStore {
    * expiry only while the sign-up is unconfirmed.
    */
   #toItem(subscriber: Subscriber): Item {
-    const item: Item = { ...subscriber, pk: SUB_PREFIX + subscriber.id };
-    if (
-      subscriber.status === 'active' &&
-      subscriber.nextSendAt !== undefined &&
-      subscriber.nextIndex !== undefined
-    ) {
+    const { nextEmailId, ...rest } = subscriber;
+    const item: Item = { ...rest, pk: SUB_PREFIX + subscriber.id };
+    if (nextEmailId !== undefined) item[NEXT_EMAIL_ATTR] = nextEmailId;
+    if (subscriber.status === 'active' && subscriber.nextSendAt !== undefined && nextEmailId !== undefined) {
       item[dueIndex.partitionKey] = String(dueShardOf(subscriber.id, this.dueShards));
       item[dueIndex.sortKey] = subscriber.nextSendAt;
     }
@@ -299,9 +311,11 @@ function fromItem(item: Item): Subscriber {
     [dueIndex.partitionKey]: _shard,
     [dueIndex.sortKey]: _dueAt,
     [TABLE.expiryAttribute]: _expiresAt,
+    [NEXT_EMAIL_ATTR]: stored,
     ...record
   } = item;
-  return record as unknown as Subscriber;
+  const nextEmailId = nextEmailIdOf(stored);
+  return { ...record, ...(nextEmailId !== undefined ? { nextEmailId } : {}) } as unknown as Subscriber;
 }
 
 function encodeCursor(key: Item): string {

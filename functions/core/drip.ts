@@ -2,8 +2,9 @@
  * The drip: a sweep finds subscribers whose next email is due and queues one send
  * request each; the sender sends exactly that email, once, and schedules the next.
  *
- * The queue only carries hints. The subscriber record is the truth: `nextIndex` says
- * which email is next, `sent` what already went out, `claim` who is sending right now.
+ * The queue only carries hints. The subscriber record is the truth: `sent` says what
+ * already went out (so, with the course, what is next: progress.ts), `nextSendAt` when
+ * the next is due, `claim` who is sending right now.
  * So queue messages may be duplicated, reordered, retried or lost: a duplicate is
  * skipped by the sender, a lost one is queued again by the next sweep because the
  * subscriber is still due.
@@ -11,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { COUNTER } from '../contract.js';
 import { composeSequenceEmail } from './compose.js';
-import { course, type EmailId } from './course.js';
+import type { SequenceEmail } from './course.js';
 import {
   type Clock,
   ConflictError,
@@ -24,6 +25,7 @@ import {
   type SendRequest,
   type SubscriberStore,
 } from './ports.js';
+import { nextEmailFor } from './progress.js';
 import { assertTransition, canTransition } from './rules.js';
 import { nextSendTime } from './schedule.js';
 import type { CourseSettings } from './settings.js';
@@ -86,10 +88,9 @@ export async function sweep(deps: SweepDeps, opts: SweepOptions = {}): Promise<S
     const pages = await Promise.all(
       shards.map(async (shard) => {
         const page = await deps.store.listDue(shard, now, share, cursors.get(shard));
-        const requests = page.items.flatMap((item): SendRequest[] => {
-          const email = course.sequence[item.nextIndex];
-          return email ? [{ subscriberId: item.id, emailId: email.id }] : [];
-        });
+        const requests = page.items.map(
+          (item): SendRequest => ({ subscriberId: item.id, emailId: item.nextEmailId }),
+        );
         if (requests.length > 0) await deps.queue.enqueue(requests);
         return { shard, read: page.items.length, queued: requests.length, cursor: page.cursor };
       }),
@@ -119,6 +120,8 @@ export interface SendDeps {
    * timeout), or a second sender could take over a send still in flight. @default 300
    */
   readonly leaseSeconds?: number;
+  /** The course's emails in order. @default the course this build carries (tests act out edits) */
+  readonly sequence?: readonly SequenceEmail[];
 }
 
 /**
@@ -127,6 +130,8 @@ export interface SendDeps {
  * - `sent-unrecorded`: sent, but the record changed under us (an unsubscribe, a bounce,
  *   or a takeover after the lease ran out) and no longer holds our claim.
  * - `rejected`: SES refused the address for good; the subscriber is now bounced.
+ * - `course-finished`: the course, as edited since, holds nothing more for this
+ *   subscriber; the record is completed without a send.
  * - the rest are skips, nothing sent: `not-found`, `not-active`, `already-sent`,
  *   `out-of-order` (the request is for another email than the next one), `not-due`,
  *   `claimed-elsewhere` (another sender holds an unexpired claim), `conflict` (the
@@ -136,6 +141,7 @@ export type SendOutcome =
   | 'sent'
   | 'sent-unrecorded'
   | 'rejected'
+  | 'course-finished'
   | 'not-found'
   | 'not-active'
   | 'already-sent'
@@ -147,6 +153,8 @@ export type SendOutcome =
 /** What `sendNext` did, and the course counters that follow from it. */
 export interface SendResult {
   readonly outcome: SendOutcome;
+  /** The email sent: the one requested, or what the course now puts in its place. */
+  readonly emailId?: string;
   /**
    * Course counters for the caller to bump: `sent:<id>` (and `completed` after the
    * closing email) for a recorded send, `bounced` for an address SES rejected; empty
@@ -169,10 +177,11 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
   const { store, clock } = deps;
   const current = await store.get(request.subscriberId);
   const now = clock.now();
-  const skip = whySkip(current, request.emailId, now);
-  if (skip) return { outcome: skip, counters: {} };
+  const target = resolveTarget(current, request.emailId, now, deps.sequence);
+  if (typeof target === 'string') return { outcome: target, counters: {} };
   const subscriber = current as Subscriber;
-  const emailId = request.emailId as EmailId;
+  if (!target) return finishWithoutSend(deps, subscriber);
+  const emailId = target.id;
 
   // Compose before claiming, so a rendering error leaves the record untouched.
   const email = composeSequenceEmail({
@@ -185,7 +194,7 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
   // Likewise plan the next email before claiming (its time zone, say, may be one the
   // runtime does not know): a send whose record cannot be written would go out again
   // after every lease.
-  afterSend(subscriber, emailId, '', now, deps.settings);
+  afterSend(subscriber, emailId, '', now, deps);
 
   const leaseMs = (deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const claim: SendClaim = {
@@ -217,9 +226,10 @@ export async function sendNext(deps: SendDeps, request: SendRequest): Promise<Se
 
   const sentAt = clock.now();
   const completed = await recordSent(deps, claimed, messageId, sentAt);
-  if (completed === undefined) return { outcome: 'sent-unrecorded', counters: {} };
+  if (completed === undefined) return { outcome: 'sent-unrecorded', emailId, counters: {} };
   return {
     outcome: 'sent',
+    emailId,
     counters: { [COUNTER.sent(emailId)]: 1, ...(completed ? { [COUNTER.completed]: 1 } : {}) },
   };
 }
@@ -234,14 +244,26 @@ export async function sendOne(deps: SendDeps, request: SendRequest): Promise<Sen
   return outcome;
 }
 
-function whySkip(current: Subscriber | undefined, emailId: string, now: Date): SendOutcome | undefined {
+/**
+ * What to send for a request: the email the course now puts next, a skip, or undefined
+ * when the course holds nothing more. The request may name that email, or the one the
+ * record was scheduled for when the course has changed since (progress.ts); any other is
+ * `out-of-order`, and one already sent is `already-sent`.
+ */
+function resolveTarget(
+  current: Subscriber | undefined,
+  requested: string,
+  now: Date,
+  sequence?: readonly SequenceEmail[],
+): SendOutcome | SequenceEmail | undefined {
   if (!current) return 'not-found';
-  if (current.status !== 'active' || !current.email || current.nextIndex === undefined) return 'not-active';
-  if (Object.hasOwn(current.sent, emailId)) return 'already-sent';
-  if (course.sequence[current.nextIndex]?.id !== emailId) return 'out-of-order';
+  if (current.status !== 'active' || !current.email || current.nextSendAt === undefined) return 'not-active';
+  if (Object.hasOwn(current.sent, requested)) return 'already-sent';
+  const next = nextEmailFor(current.sent, sequence);
+  if (requested !== next?.id && requested !== current.nextEmailId) return 'out-of-order';
   if (current.claim && Date.parse(current.claim.until) > now.getTime()) return 'claimed-elsewhere';
-  if (current.nextSendAt === undefined || Date.parse(current.nextSendAt) > now.getTime()) return 'not-due';
-  return undefined;
+  if (Date.parse(current.nextSendAt) > now.getTime()) return 'not-due';
+  return next;
 }
 
 /** The record after a send: sent noted, claim gone, next email scheduled or the course completed. */
@@ -250,34 +272,43 @@ function afterSend(
   emailId: string,
   messageId: string,
   sentAt: Date,
-  settings: CourseSettings,
+  deps: Pick<SendDeps, 'settings' | 'sequence'>,
 ) {
-  const { claim: _claim, nextSendAt: _due, nextIndex: index = 0, ...rest } = record;
+  const { claim: _claim, nextSendAt: _due, nextEmailId: _next, ...rest } = record;
   const sent = { ...record.sent, [emailId]: { sentAt: sentAt.toISOString(), messageId } };
-  const nextEmail = course.sequence[index + 1];
+  const nextEmail = nextEmailFor(sent, deps.sequence);
   if (record.status !== 'active') {
     return { next: { ...rest, sent, version: record.version + 1 } satisfies Subscriber, completed: false };
   }
   if (nextEmail) {
-    const due = nextSendTime(sentAt, nextEmail.delayDays, settings.sendHour, record.timeZone);
+    const due = nextSendTime(sentAt, nextEmail.delayDays, deps.settings.sendHour, record.timeZone);
     const next: Subscriber = {
       ...rest,
       sent,
-      nextIndex: index + 1,
+      nextEmailId: nextEmail.id,
       nextSendAt: due.toISOString(),
       version: record.version + 1,
     };
     return { next, completed: false };
   }
+  return { next: completedRecord({ ...rest, sent, version: record.version }, sentAt), completed: true };
+}
+
+function completedRecord(record: Subscriber, at: Date): Subscriber {
   assertTransition(record.status, 'completed');
-  const next: Subscriber = {
-    ...rest,
-    sent,
-    status: 'completed',
-    completedAt: sentAt.toISOString(),
-    version: record.version + 1,
-  };
-  return { next, completed: true };
+  const { claim: _claim, nextSendAt: _due, nextEmailId: _next, ...rest } = record;
+  return { ...rest, status: 'completed', completedAt: at.toISOString(), version: record.version + 1 };
+}
+
+/** Every email of the course as it now stands went out already: complete the record, send nothing. */
+async function finishWithoutSend(deps: SendDeps, subscriber: Subscriber): Promise<SendResult> {
+  try {
+    await deps.store.put(completedRecord(subscriber, deps.clock.now()), subscriber.version);
+  } catch (error) {
+    if (error instanceof ConflictError) return { outcome: 'conflict', counters: {} };
+    throw error;
+  }
+  return { outcome: 'course-finished', counters: { [COUNTER.completed]: 1 } };
 }
 
 /**
@@ -296,7 +327,7 @@ async function recordSent(
   // No attempt limit while the claim is ours: only writers that keep it (mail events) get
   // in the way, and giving up would leave the email to be sent again once the lease lapses.
   while (base && base.claim?.token === token) {
-    const { next, completed } = afterSend(base, emailId, messageId, sentAt, deps.settings);
+    const { next, completed } = afterSend(base, emailId, messageId, sentAt, deps);
     try {
       await deps.store.put(next, base.version);
       return completed;
@@ -322,7 +353,7 @@ async function suppressRejected(deps: SendDeps, claimed: Subscriber): Promise<bo
   for (let attempt = 1; attempt <= 3 && record; attempt++) {
     // A complaint already suppressed it; an unsubscribe meanwhile is still suppressed as a bounce.
     if (record.status === 'bounced' || !canTransition(record.status, 'bounced')) return false;
-    const { claim: _c, nextSendAt: _s, nextIndex: _i, ...rest } = record;
+    const { claim: _c, nextSendAt: _s, nextEmailId: _i, ...rest } = record;
     const next: Subscriber = {
       ...rest,
       status: 'bounced',

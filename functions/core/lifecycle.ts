@@ -243,7 +243,7 @@ export async function confirm(
       ...current,
       status: 'active',
       confirmedAt: at,
-      nextIndex: 0,
+      nextEmailId: firstLesson.id,
       nextSendAt: at,
       version: current.version + 1,
     };
@@ -291,7 +291,7 @@ export async function unsubscribeById(
     if (current.status === 'unsubscribed' || isSuppressed(current.status))
       return 'already-unsubscribed' as const;
     lastEmail = course.sequence.findLast((e) => Object.hasOwn(current.sent, e.id))?.id ?? 'none';
-    const { nextIndex: _i, nextSendAt: _s, claim: _c, optInId: _o, ...rest } = current;
+    const { nextEmailId: _i, nextSendAt: _s, claim: _c, optInId: _o, ...rest } = current;
     const next: Subscriber = {
       ...rest,
       status: 'unsubscribed',

@@ -108,6 +108,50 @@ export interface MailEventDeps {
   readonly clock: Clock;
   /** Key of the subscriber ids (see identity.ts). */
   readonly pseudonymKey: string;
+  /** Collects the course counters for one write per batch. @default a write per event */
+  readonly counters?: CounterShare;
+}
+
+/** One event's part of a {@link CounterBatch}. */
+export interface CounterShare {
+  /** Adds deltas; `noteDebt` writes them on the record should the batch's bump fail. */
+  add(deltas: CounterDeltas, noteDebt?: () => Promise<void>): void;
+}
+
+/**
+ * The course counters of a batch of mail events, bumped in one write at its end. Should
+ * that write fail, each event's deltas are noted on its record as a debt (as a failed
+ * single bump is) and its message is reported for another delivery, which pays the debt.
+ */
+export class CounterBatch {
+  readonly #sum: Record<string, number> = {};
+  readonly #owers = new Map<string, (() => Promise<void>)[]>();
+
+  /** The share of the event that arrived as message `messageId`. */
+  for(messageId: string): CounterShare {
+    return {
+      add: (deltas, noteDebt) => {
+        for (const [name, delta] of Object.entries(deltas)) this.#sum[name] = (this.#sum[name] ?? 0) + delta;
+        const notes = this.#owers.get(messageId) ?? [];
+        if (noteDebt) notes.push(noteDebt);
+        this.#owers.set(messageId, notes);
+      },
+    };
+  }
+
+  /** Bumps the sum; returns the messages to deliver again (none when the bump landed). */
+  async flush(store: SubscriberStore, at: Date): Promise<string[]> {
+    if (Object.keys(this.#sum).length === 0) return [];
+    try {
+      await store.increment(this.#sum, at);
+      return [];
+    } catch {
+      for (const notes of this.#owers.values()) {
+        for (const note of notes) await note().catch(() => undefined);
+      }
+      return [...this.#owers.keys()];
+    }
+  }
 }
 
 /**
@@ -198,8 +242,8 @@ function applyTo(deps: MailEventDeps, event: MailEvent, id: string): Promise<Mai
  * the debt off the record (a conditional write: only one copy wins) and bumps it.
  * Remaining window: the function stops between the record's write and the bump, or the
  * note itself cannot be written: the course totals then miss that event (never count it
- * twice, unless a bump reported as failed had landed). Addresses with no record (or an
- * erased one) are counted course-wide without this memory.
+ * twice, unless a bump reported as failed had landed). Addresses with no record are
+ * counted course-wide without this memory. With `deps.counters` the batch bumps them.
  */
 async function applyOnce(
   deps: MailEventDeps,
@@ -231,6 +275,13 @@ async function applyOnce(
     return { outcome: decision.outcome, counters, remembered: true };
   });
   if (Object.keys(counters).length === 0) return outcome;
+  if (deps.counters) {
+    deps.counters.add(
+      counters,
+      remembered && key ? () => noteDebt(deps.store, id, key, counters) : undefined,
+    );
+    return outcome;
+  }
   try {
     await deps.store.increment(counters, deps.clock.now());
   } catch (error) {
@@ -276,7 +327,7 @@ function suppress(
     if (!current) return { outcome: 'unknown' };
     if (current.status === status || !canTransition(current.status, status))
       return { outcome: 'already-stopped' };
-    const { nextSendAt: _s, nextIndex: _i, claim: _c, ...rest } = current;
+    const { nextSendAt: _s, nextEmailId: _i, claim: _c, ...rest } = current;
     const next: Subscriber = {
       ...rest,
       status,

@@ -16,7 +16,11 @@ export class ConflictError extends Error {
 
 /** A page of due subscribers from one shard of the due index. */
 export interface DuePage {
-  readonly items: readonly { readonly id: string; readonly nextIndex: number; readonly nextSendAt: string }[];
+  readonly items: readonly {
+    readonly id: string;
+    readonly nextEmailId: string;
+    readonly nextSendAt: string;
+  }[];
   /** Opaque cursor for the next page of the same shard; absent on the last page. */
   readonly cursor?: string;
 }

@@ -66,8 +66,11 @@ export interface Subscriber {
   /** ISO time of the bounce or complaint that suppressed the address. */
   readonly suppressedAt?: string;
   readonly completedAt?: string;
-  /** Sequence index of the next email to send (0 = lesson 1); absent once done. */
-  readonly nextIndex?: number;
+  /**
+   * Id of the email due at `nextSendAt`, as the course stood when it was scheduled; absent
+   * once done. The sender sends what the course puts next now (progress.ts).
+   */
+  readonly nextEmailId?: string;
   /** ISO time the next email is due; present only while active with an email to come. */
   readonly nextSendAt?: string;
   readonly claim?: SendClaim;

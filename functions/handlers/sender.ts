@@ -6,12 +6,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { METRIC } from '../contract.js';
+import { COUNTER, METRIC } from '../contract.js';
 import { Tally } from '../core/counters.js';
-import { course } from '../core/course.js';
 import { type SendDeps, sendNext } from '../core/drip.js';
 import { isPaused } from '../core/guard.js';
-import type { Pacer } from '../core/pacer.js';
+import { instanceRate, type Pacer, pacedMailer, type SendRateLimits } from '../core/pacer.js';
 import {
   type GuardStore,
   type Logger,
@@ -36,6 +35,13 @@ export interface SenderHandlerDeps extends Omit<SendDeps, 'tokens'> {
   readonly guard?: GuardStore;
   /** Paces sends under this instance's share of the SES rate. @default no pacing */
   readonly pacer?: Pacer;
+  /** Sets the pacer's rate at each batch: the account's rate (cached) and the ceiling, shared. */
+  readonly rateLimits?: SendRateLimits;
+  /**
+   * Requests of a batch in progress at once (each waits its turn at the pacer), so one
+   * instance can keep up with its share of a high SES rate. @default 1
+   */
+  readonly sendsInFlight?: number;
   readonly log?: Logger;
   readonly metrics?: MetricsSink;
 }
@@ -53,11 +59,10 @@ const sendRequest = z.object({
   emailId: z.string().check(z.minLength(1), z.maxLength(50)),
 });
 
-const lastEmailId = course.sequence[course.sequence.length - 1]?.id;
-
 /**
- * Builds the SQS handler: each record is one {@link SendRequest} (JSON), sent in turn at
- * the pacer (docs/drip.md#drip-protocol). Only failures worth
+ * Builds the SQS handler: each record is one {@link SendRequest} (JSON), started in
+ * order, `sendsInFlight` at a time, each SES call at the pacer, whose rate is set per
+ * batch; a throttle slows it and sends again (docs/drip.md#drip-protocol). Only failures worth
  * another try become batch item failures; skips and rejected addresses succeed. After a
  * pause the rest of the batch is not attempted (the sweep queues it again once sending
  * resumes). Course counters are added up over the batch and bumped once, in a `finally`,
@@ -68,9 +73,18 @@ export function createSenderHandler(
   deps: SenderHandlerDeps,
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const log = deps.log ?? silentLogger;
+  let throttled = 0;
+  const mailer = deps.pacer
+    ? pacedMailer(deps.mailer, deps.pacer, () => {
+        throttled++;
+      })
+    : deps.mailer;
   return async (event, context) => {
     const tokens = await currentTokens(deps.tokens);
-    const sendDeps: SendDeps = { ...deps, tokens };
+    if (deps.pacer && deps.rateLimits) deps.pacer.setRate(await instanceRate(deps.rateLimits));
+    const sendDeps: SendDeps = { ...deps, mailer, tokens };
+    const throttledBefore = throttled;
+    const slots = new Slots(deps.sendsInFlight ?? 1);
     const tally = new Tally();
     const counters: Record<string, number> = {};
     const outcomes = new Tally();
@@ -92,17 +106,22 @@ export function createSenderHandler(
         outcomes.add('held-by-guard');
         return;
       }
+      await slots.acquire();
       if (paused) {
+        slots.release();
         outcomes.add('not-attempted-paused');
         throw skipPaused(tally);
       }
-      await deps.pacer?.take();
       try {
-        const { outcome, counters: deltas } = await sendNext(sendDeps, request);
+        const { outcome, emailId = request.emailId, counters: deltas } = await sendNext(sendDeps, request);
         for (const [name, delta] of Object.entries(deltas)) counters[name] = (counters[name] ?? 0) + delta;
         if (outcome === 'sent' || outcome === 'sent-unrecorded') {
-          tally.add(METRIC.sent, request.emailId);
-          if (request.emailId === lastEmailId && outcome === 'sent') tally.add(METRIC.completed);
+          tally.add(METRIC.sent, emailId);
+        }
+        if (deltas[COUNTER.completed]) tally.add(METRIC.completed);
+        if (emailId !== request.emailId) {
+          // The course changed since this subscriber was scheduled: what went out is what it now puts next.
+          log.info('sent what the course now puts next', { ...request, sentEmailId: emailId, outcome });
         }
         if (outcome === 'rejected') {
           tally.add(METRIC.bounced);
@@ -129,24 +148,29 @@ export function createSenderHandler(
           });
         }
         throw error;
+      } finally {
+        slots.release();
       }
     };
 
     try {
       return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
         ...(context ? { context } : {}),
-        // One at a time, so a pause seen by one send stops every later one in the batch.
-        processInParallel: false,
+        // Started in order, at most `sendsInFlight` at a time: a pause seen by one send
+        // stops every request not yet started.
+        processInParallel: true,
         // A whole failed batch is reported item by item like any other, not thrown.
         throwOnFullBatchFailure: false,
       });
     } finally {
       deps.metrics?.publish(tally.counts());
       await bumpBatchCounters(deps.store, counters, deps.clock.now(), log);
-      log.info('send batch handled', {
+      const throttles = throttled - throttledBefore;
+      log[throttles > 0 ? 'warn' : 'info']('send batch handled', {
         records: event.Records.length,
         outcomes: Object.fromEntries(outcomes.counts().map((c) => [c.name, c.value])),
         emailIds: [...emailIds].sort(),
+        ...(throttles > 0 ? { sesThrottles: throttles, pace: deps.pacer?.rate } : {}),
       });
     }
   };
@@ -180,4 +204,25 @@ function parseRequest(record: SQSRecord): SendRequest {
 function skipPaused(tally: Tally): SendingPausedSkipError {
   tally.add(METRIC.sendPaused);
   return new SendingPausedSkipError();
+}
+
+/** At most `size` holders at once; waiters get a slot in the order they asked. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.#free = Math.max(1, Math.floor(size));
+  }
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { access, link, open, rename, unlink } from 'node:fs/promises';
 import { COUNTER } from '../../functions/contract.js';
 import { course } from '../../functions/core/course.js';
+import { nextEmailFor } from '../../functions/core/progress.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import type { CourseContext, Output } from './context.js';
 import { csvRow } from './csv.js';
@@ -30,7 +31,7 @@ const columns: readonly Column[] = [
   {
     name: 'nextEmail',
     value: (s) =>
-      s.status === 'active' && s.nextIndex !== undefined ? course.sequence[s.nextIndex]?.id : undefined,
+      s.status === 'active' && s.nextEmailId !== undefined ? nextEmailFor(s.sent)?.id : undefined,
   },
   { name: 'nextSendAt', value: (s) => s.nextSendAt },
   { name: 'consentAt', value: (s) => s.consent?.at },

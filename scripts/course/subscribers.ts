@@ -1,6 +1,7 @@
 /** Reading and describing subscriber records, shared by list, show and export. */
 import { course, lessons } from '../../functions/core/course.js';
 import type { SubscriberStore } from '../../functions/core/ports.js';
+import { nextEmailFor } from '../../functions/core/progress.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
 import { time } from './format.js';
 
@@ -31,7 +32,8 @@ export function progress(s: Subscriber): string {
 export function nextEmail(s: Subscriber): string {
   if (s.status === 'pending') return 'awaiting confirmation';
   if (s.status !== 'active') return '–';
-  const next = s.nextIndex === undefined ? undefined : course.sequence[s.nextIndex];
+  // What the course, as it stands, sends them next (functions/core/progress.ts).
+  const next = s.nextEmailId === undefined ? undefined : nextEmailFor(s.sent);
   if (!next) return '–';
   return s.nextSendAt ? `${next.id} at ${time(s.nextSendAt)}` : next.id;
 }

@@ -60,7 +60,7 @@ describe('course export', () => {
     await patch(h, 'jane@example.com', {
       sent: { 'lesson-1': { sentAt: '2026-11-25T10:01:00.000Z', messageId: 'm1' } },
       engagement: { 'lesson-1': { delivered: 1, opened: 1, clicked: 0 } },
-      nextIndex: 1,
+      nextEmailId: 'lesson-2',
       nextSendAt: '2026-11-27T08:00:00.000Z',
     });
     await signUp(h, 'joe@example.com', 'Joe');

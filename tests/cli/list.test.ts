@@ -18,7 +18,7 @@ describe('course list', () => {
         'lesson-1': { sentAt: '2026-11-25T10:01:00.000Z', messageId: 'm1' },
         'lesson-2': { sentAt: '2026-11-27T08:00:00.000Z', messageId: 'm2' },
       },
-      nextIndex: 2,
+      nextEmailId: 'lesson-3',
       nextSendAt: '2026-11-29T08:00:00.000Z',
     });
     h.clock.advance(HOUR);

@@ -14,7 +14,7 @@ describe('course show', () => {
     await patch(h, 'jane@example.com', {
       sent: { 'lesson-1': { sentAt: '2026-11-25T10:01:00.000Z', messageId: 'm1' } },
       engagement: { 'lesson-1': { delivered: 1, opened: 2, clicked: 1 } },
-      nextIndex: 1,
+      nextEmailId: 'lesson-2',
       nextSendAt: '2026-11-27T08:00:00.000Z',
     });
   });

@@ -17,7 +17,7 @@ const subscriber: Subscriber = {
   timeZone: 'Europe/Madrid',
   status: 'active',
   createdAt: '2026-03-01T10:00:00.000Z',
-  nextIndex: 1,
+  nextEmailId: 'lesson-2',
   nextSendAt: now.toISOString(),
   sent: {},
   version: 3,

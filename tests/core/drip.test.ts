@@ -34,7 +34,7 @@ function active(n: number, overrides: Partial<Subscriber> = {}): Subscriber {
     status: 'active',
     createdAt: '2026-03-01T10:00:00.000Z',
     confirmedAt: '2026-03-02T09:00:00.000Z',
-    nextIndex: 0,
+    nextEmailId: 'lesson-1',
     nextSendAt: T0.toISOString(),
     sent: {},
     version: 2,
@@ -73,13 +73,17 @@ describe('sendNext', () => {
   it('sends the due lesson and records it', async () => {
     await seed(active(1));
 
-    expect(await sendNext(deps, request(1))).toEqual({ outcome: 'sent', counters: { 'sent:lesson-1': 1 } });
+    expect(await sendNext(deps, request(1))).toEqual({
+      outcome: 'sent',
+      emailId: 'lesson-1',
+      counters: { 'sent:lesson-1': 1 },
+    });
 
     expect(mailer.sent.map((e) => [e.to, e.tags.email])).toEqual([[addressOf(1), 'lesson-1']]);
     const after = stored(1);
     expect(after.sent['lesson-1']).toEqual({ sentAt: T0.toISOString(), messageId: 'message-1' });
     expect(after.claim).toBeUndefined();
-    expect(after.nextIndex).toBe(1);
+    expect(after.nextEmailId).toBe('lesson-2');
   });
 
   it('leaves the course counters to the caller', async () => {
@@ -144,9 +148,10 @@ describe('sendNext', () => {
   });
 
   it('skips a request for any email but the next one', async () => {
-    await seed(active(1, { nextIndex: 2, sent: { 'lesson-1': { sentAt: 'x', messageId: 'a' } } }));
+    const sent = { 'lesson-1': { sentAt: 'x', messageId: 'a' }, 'lesson-2': { sentAt: 'y', messageId: 'b' } };
+    await seed(active(1, { nextEmailId: 'lesson-3', sent }));
 
-    expect(await outcomeOf(deps, request(1, 'lesson-2'))).toBe('out-of-order');
+    expect(await outcomeOf(deps, request(1, 'lesson-2'))).toBe('already-sent');
     expect(await outcomeOf(deps, request(1, 'lesson-4'))).toBe('out-of-order');
     expect(await outcomeOf(deps, request(1, 'lesson-1'))).toBe('already-sent');
     expect(await outcomeOf(deps, request(1, 'confirm'))).toBe('out-of-order');
@@ -231,7 +236,7 @@ describe('sendNext', () => {
 
       expect(duringSend?.claim?.emailId).toBe('lesson-1');
       expect(duringSend?.nextSendAt).toBe(T0.toISOString());
-      expect(duringSend?.nextIndex).toBe(0);
+      expect(duringSend?.nextEmailId).toBe('lesson-1');
     });
 
     it('lets a sweep during the send queue the subscriber again, and skips that request', async () => {
@@ -326,7 +331,7 @@ describe('sendNext', () => {
       expect(await outcomeOf(deps, request(1))).toBe('sent');
       expect(stored(1).sent['lesson-1']).toBeDefined();
       expect(stored(1).engagement).toEqual({ x: { delivered: 1 } });
-      expect(stored(1).nextIndex).toBe(1);
+      expect(stored(1).nextEmailId).toBe('lesson-2');
     });
 
     it('sends nothing, rather than the same email after every lease, when the next email cannot be scheduled', async () => {
@@ -340,7 +345,7 @@ describe('sendNext', () => {
 
       expect(mailer.sent).toHaveLength(0);
       expect(stored(1).claim).toBeUndefined();
-      expect(stored(1).nextIndex).toBe(0);
+      expect(stored(1).nextEmailId).toBe('lesson-1');
     });
 
     it('records the send however many mail events land on the record while it is being recorded', async () => {
@@ -390,17 +395,21 @@ describe('sendNext', () => {
     const sentBefore = Object.fromEntries(
       sequenceIds.slice(0, 5).map((id) => [id, { sentAt: 'x', messageId: id }]),
     );
-    await seed(active(1, { nextIndex: 5, sent: sentBefore }));
+    await seed(active(1, { nextEmailId: 'complete', sent: sentBefore }));
 
     const result = await sendNext(deps, request(1, 'complete'));
 
-    expect(result).toEqual({ outcome: 'sent', counters: { 'sent:complete': 1, completed: 1 } });
+    expect(result).toEqual({
+      outcome: 'sent',
+      emailId: 'complete',
+      counters: { 'sent:complete': 1, completed: 1 },
+    });
 
     const after = stored(1);
     expect(after.status).toBe('completed');
     expect(after.completedAt).toBe(T0.toISOString());
     expect(after.nextSendAt).toBeUndefined();
-    expect(after.nextIndex).toBeUndefined();
+    expect(after.nextEmailId).toBeUndefined();
     expect((await store.listDue(0, new Date('2030-01-01'), 10)).items).toEqual([]);
   });
 });
@@ -423,10 +432,10 @@ function shardedStore(inner: MemoryStore) {
 }
 
 describe('sweep', () => {
-  it('queues the email at nextIndex for every due subscriber', async () => {
+  it('queues the scheduled email for every due subscriber', async () => {
     await seed(
       active(1),
-      active(2, { nextIndex: 3 }),
+      active(2, { nextEmailId: 'lesson-4' }),
       active(3, { nextSendAt: '2026-03-03T08:00:00.000Z' }),
       active(4, { status: 'unsubscribed' }),
     );

@@ -204,7 +204,7 @@ describe('subscriber lifecycle', () => {
       expect(reopened.optInId).not.toBe(oldOptIn);
       expect(reopened).not.toHaveProperty('confirmedAt');
       expect(reopened).not.toHaveProperty('unsubscribedAt');
-      expect(reopened).not.toHaveProperty('nextIndex');
+      expect(reopened).not.toHaveProperty('nextEmailId');
       expect(reopened.sent).toEqual({});
       expect(reopened.timeZone).toBe('Asia/Tokyo');
       expect(mailer.sent).toHaveLength(2);
@@ -216,7 +216,7 @@ describe('subscriber lifecycle', () => {
 
     it('treats a subscriber who completed the course and signs up again as a new opt-in', async () => {
       await activeSubscriber();
-      const { nextIndex: _i, nextSendAt: _s, ...rest } = record();
+      const { nextEmailId: _i, nextSendAt: _s, ...rest } = record();
       await store.put(
         {
           ...rest,
@@ -263,10 +263,17 @@ describe('subscriber lifecycle', () => {
       expect(await confirm(deps, lastToken())).toBe('confirmed');
 
       const now = clock.now().toISOString();
-      expect(record()).toMatchObject({ status: 'active', confirmedAt: now, nextIndex: 0, nextSendAt: now });
+      expect(record()).toMatchObject({
+        status: 'active',
+        confirmedAt: now,
+        nextEmailId: 'lesson-1',
+        nextSendAt: now,
+      });
       expect(queue.requests).toEqual([{ subscriberId: id, emailId: 'lesson-1' }]);
       expect((await store.readCounters())[COUNTER.confirmed]).toBe(1);
-      expect(await store.listDue(0, clock.now(), 10)).toMatchObject({ items: [{ id, nextIndex: 0 }] });
+      expect(await store.listDue(0, clock.now(), 10)).toMatchObject({
+        items: [{ id, nextEmailId: 'lesson-1' }],
+      });
     });
 
     it('is idempotent: a second confirm changes nothing and queues nothing', async () => {
@@ -382,7 +389,7 @@ describe('subscriber lifecycle', () => {
       const after = record();
       expect(after.status).toBe('unsubscribed');
       expect(after.unsubscribedAt).toBe(clock.now().toISOString());
-      expect(after).not.toHaveProperty('nextIndex');
+      expect(after).not.toHaveProperty('nextEmailId');
       expect(after).not.toHaveProperty('nextSendAt');
       expect(after).not.toHaveProperty('claim');
       expect((await store.listDue(0, new Date('2030-01-01'), 10)).items).toEqual([]);
@@ -512,7 +519,7 @@ describe('subscriber lifecycle', () => {
       async (status) => {
         await activeSubscriber();
         const current = record();
-        const { nextIndex: _i, nextSendAt: _s, ...rest } = current;
+        const { nextEmailId: _i, nextSendAt: _s, ...rest } = current;
         await store.put(
           { ...rest, status, suppressedAt: '2026-05-02T00:00:00.000Z', version: current.version + 1 },
           current.version,

@@ -36,7 +36,7 @@ function subscriber(status: SubscriberStatus = 'active', overrides: Partial<Subs
     createdAt: '2026-03-01T10:00:00.000Z',
     ...(status === 'active'
       ? {
-          nextIndex: 2,
+          nextEmailId: 'lesson-3',
           nextSendAt: '2026-03-06T08:00:00.000Z',
           claim: { emailId: 'lesson-3', until: '2026-03-06T08:05:00.000Z', token: 't' },
         }

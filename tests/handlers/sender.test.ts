@@ -33,7 +33,7 @@ function active(n: number, overrides: Partial<Subscriber> = {}): Subscriber {
     timeZone: 'Europe/London',
     status: 'active',
     createdAt: '2026-03-01T10:00:00.000Z',
-    nextIndex: 0,
+    nextEmailId: 'lesson-1',
     nextSendAt: now.toISOString(),
     sent: {},
     version: 1,
@@ -274,7 +274,7 @@ describe('sender handler', () => {
         { sentAt: 'x', messageId: id },
       ]),
     );
-    await store.put({ ...active(0, { nextIndex: 5, sent }), version: 2 }, 1);
+    await store.put({ ...active(0, { nextEmailId: 'complete', sent }), version: 2 }, 1);
 
     await handler()(sqsEvent([{ subscriberId: idOf(0), emailId: 'complete' }]));
 

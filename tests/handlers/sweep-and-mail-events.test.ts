@@ -20,7 +20,7 @@ const record: Subscriber = {
   timeZone: 'Europe/London',
   status: 'active',
   createdAt: '2026-03-01T10:00:00.000Z',
-  nextIndex: 1,
+  nextEmailId: 'lesson-2',
   nextSendAt: '2026-03-04T08:00:00.000Z',
   sent: {},
   version: 1,
@@ -120,24 +120,48 @@ describe('mail events handler', () => {
     expect(lines.join()).toContain('ignored');
   });
 
-  it('fails only the record whose write failed, so SQS delivers it again', async () => {
+  it('bumps the course counters of a whole batch in one write', async () => {
+    let bumps = 0;
+    const counting = Object.create(store) as MemoryStore;
+    counting.increment = async (deltas, at) => {
+      bumps++;
+      return store.increment(deltas, at);
+    };
+    const handler = createMailEventsHandler({
+      store: counting,
+      clock,
+      pseudonymKey: TEST_PSEUDONYM_KEY,
+      log,
+    });
+
+    await handler(sqsBatch([fixture('delivery'), fixture('open'), fixture('bounce-transient')]));
+
+    expect(bumps).toBe(1);
+    expect(store.counters).toEqual({ 'delivered:lesson-2': 1, 'opened:lesson-2': 1, transientBounces: 1 });
+  });
+
+  it('sends the batch’s events back to the queue when its counter write fails; again, each counts once', async () => {
     let failOnce = true;
     const flaky = Object.create(store) as MemoryStore;
-    flaky.increment = async (deltas) => {
+    flaky.increment = async (deltas, at) => {
       if (failOnce) {
         failOnce = false;
         throw new Error('ProvisionedThroughputExceededException');
       }
-      return store.increment(deltas);
+      return store.increment(deltas, at);
     };
     const batch = sqsBatch([fixture('delivery'), fixture('open')]);
     const handler = createMailEventsHandler({ store: flaky, clock, pseudonymKey: TEST_PSEUDONYM_KEY, log });
 
     const first = await handler(batch);
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
-    expect(store.counters).toEqual({ 'opened:lesson-2': 1 });
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      batch.Records.map((r) => r.messageId).sort(),
+    );
+    expect(store.counters).toEqual({});
 
-    await handler({ Records: [batch.Records[0] as SQSRecord] });
+    expect((await handler(batch)).batchItemFailures).toEqual([]);
+    expect(store.counters).toEqual({ 'opened:lesson-2': 1, 'delivered:lesson-2': 1 });
+    await handler(batch);
     expect(store.counters).toEqual({ 'opened:lesson-2': 1, 'delivered:lesson-2': 1 });
     expect(store.records.get(record.id)?.engagement).toEqual({ 'lesson-2': { delivered: 1, opened: 1 } });
   });

@@ -151,7 +151,7 @@ async function runCourse(dynamo: RunningDynalite, opts: RunOptions) {
       status: 'active',
       createdAt: confirmedAt,
       confirmedAt,
-      nextIndex: 0,
+      nextEmailId: 'lesson-1',
       nextSendAt: confirmedAt,
       sent: {},
       version: 1,

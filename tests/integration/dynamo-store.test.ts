@@ -34,7 +34,7 @@ function subscriber(n: number, overrides: Partial<Subscriber> = {}): Subscriber 
       textVersion: 'v',
     },
     confirmedAt: now.toISOString(),
-    nextIndex: 0,
+    nextEmailId: 'lesson-1',
     nextSendAt: minutes(-n),
     sent: {},
     version: 1,
@@ -100,7 +100,7 @@ describe('DynamoDB subscriber store', () => {
     const pending = subscriber(1, {
       status: 'pending',
       confirmationSentAt: sentAt,
-      nextIndex: undefined,
+      nextEmailId: undefined,
       nextSendAt: undefined,
     });
     await store.put(pending, undefined);
@@ -110,7 +110,10 @@ describe('DynamoDB subscriber store', () => {
     expect((await raw())?.[TABLE.expiryAttribute]).toBe(Date.parse(sentAt) / 1000 + 30 * 24 * 3600);
     expect(await store.get(pending.id)).toEqual(pending);
 
-    await store.put({ ...pending, status: 'active', nextIndex: 0, nextSendAt: sentAt, version: 2 }, 1);
+    await store.put(
+      { ...pending, status: 'active', nextEmailId: 'lesson-1', nextSendAt: sentAt, version: 2 },
+      1,
+    );
     expect((await raw())?.[TABLE.expiryAttribute]).toBeUndefined();
   });
 
@@ -165,13 +168,13 @@ describe('DynamoDB subscriber store', () => {
 
   describe('due index', () => {
     it('lists an active subscriber once the email is due, with its next index', async () => {
-      const record = subscriber(1, { nextIndex: 2, nextSendAt: minutes(10) });
+      const record = subscriber(1, { nextEmailId: 'lesson-3', nextSendAt: minutes(10) });
       await store.put(record, undefined);
       const shard = dueShardOf(record.id, 4);
 
       expect((await store.listDue(shard, now, 10)).items).toEqual([]);
       expect((await store.listDue(shard, new Date(minutes(10)), 10)).items).toEqual([
-        { id: record.id, nextIndex: 2, nextSendAt: minutes(10) },
+        { id: record.id, nextEmailId: 'lesson-3', nextSendAt: minutes(10) },
       ]);
     });
 
@@ -187,7 +190,7 @@ describe('DynamoDB subscriber store', () => {
     );
 
     it('holds no active subscriber without a next email', async () => {
-      const { nextSendAt: _s, nextIndex: _i, ...done } = subscriber(1);
+      const { nextSendAt: _s, nextEmailId: _i, ...done } = subscriber(1);
       await store.put(done, undefined);
       expect(await allDue(store, new Date('2100-01-01'))).toEqual([]);
     });
@@ -196,7 +199,7 @@ describe('DynamoDB subscriber store', () => {
       const record = subscriber(1);
       await store.put(record, undefined);
       expect(await allDue(store, now)).toHaveLength(1);
-      const { nextSendAt: _s, nextIndex: _i, ...rest } = record;
+      const { nextSendAt: _s, nextEmailId: _i, ...rest } = record;
       await store.put({ ...rest, status: 'unsubscribed', version: 2 }, 1);
       expect(await allDue(store, now)).toEqual([]);
       const { Item } = await docClient.send(
@@ -208,10 +211,10 @@ describe('DynamoDB subscriber store', () => {
     it('moves a subscriber along the index when the next email is rescheduled', async () => {
       const record = subscriber(1);
       await store.put(record, undefined);
-      await store.put({ ...record, nextIndex: 1, nextSendAt: minutes(60), version: 2 }, 1);
+      await store.put({ ...record, nextEmailId: 'lesson-2', nextSendAt: minutes(60), version: 2 }, 1);
       expect(await allDue(store, now)).toEqual([]);
       expect(await allDue(store, new Date(minutes(60)))).toEqual([
-        { id: record.id, nextIndex: 1, nextSendAt: minutes(60) },
+        { id: record.id, nextEmailId: 'lesson-2', nextSendAt: minutes(60) },
       ]);
     });
 

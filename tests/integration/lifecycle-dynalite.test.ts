@@ -93,7 +93,7 @@ describe('subscriber lifecycle on DynamoDB', () => {
     for (let shard = 0; shard < deps.store.dueShards; shard++) {
       due.push(...(await deps.store.listDue(shard, clock.now(), 10)).items);
     }
-    expect(due).toEqual([{ id, nextIndex: 0, nextSendAt: clock.now().toISOString() }]);
+    expect(due).toEqual([{ id, nextEmailId: 'lesson-1', nextSendAt: clock.now().toISOString() }]);
   });
 
   it('starts a new opt-in after unsubscribe, and the old confirm link no longer works', async () => {

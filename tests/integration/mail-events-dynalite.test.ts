@@ -40,7 +40,7 @@ function active(address: string): Subscriber {
     timeZone: 'Europe/London',
     status: 'active',
     createdAt: '2026-03-01T10:00:00.000Z',
-    nextIndex: 2,
+    nextEmailId: 'lesson-3',
     nextSendAt: '2026-03-06T08:00:00.000Z',
     sent: {},
     version: 1,

@@ -137,7 +137,7 @@ describe('retention of people who left', () => {
   it('erases whoever completed the course after the period, leaving nothing', async () => {
     await activeReader();
     const active = (await deps.store.get(id)) as Subscriber;
-    const { nextIndex: _i, nextSendAt: _s, ...rest } = active;
+    const { nextEmailId: _i, nextSendAt: _s, ...rest } = active;
     const completed = { ...rest, status: 'completed' as const, completedAt: clock.now().toISOString() };
     await deps.store.put({ ...completed, version: active.version + 1 }, active.version);
 

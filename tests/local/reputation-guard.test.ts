@@ -144,7 +144,7 @@ describe('the reputation guard on the local stack', () => {
     expect(await received(lateComer)).toEqual(['confirm']);
     const record = await stack.store.get(stack.idOf(readers[0] as string));
     expect(record?.status).toBe('active');
-    expect(record?.nextIndex).toBe(1);
+    expect(record?.nextEmailId).toBe('lesson-2');
   });
 
   it('resumes on the owner’s command, and every remaining subscriber gets each email exactly once', async () => {

@@ -49,7 +49,7 @@ export class MemoryStore implements SubscriberStore, GuardStore {
   async listDue(_shard: number, now: Date, limit: number, cursor?: string): Promise<DuePage> {
     this.reads++;
     const due = [...this.records.values()]
-      .filter((s) => s.status === 'active' && s.nextSendAt !== undefined && s.nextIndex !== undefined)
+      .filter((s) => s.status === 'active' && s.nextSendAt !== undefined && s.nextEmailId !== undefined)
       .filter((s) => Date.parse(s.nextSendAt as string) <= now.getTime())
       .sort((a, b) => (a.nextSendAt as string).localeCompare(b.nextSendAt as string));
     const start = cursor ? Number(cursor) : 0;
@@ -57,7 +57,7 @@ export class MemoryStore implements SubscriberStore, GuardStore {
     return {
       items: page.map((s) => ({
         id: s.id,
-        nextIndex: s.nextIndex as number,
+        nextEmailId: s.nextEmailId as string,
         nextSendAt: s.nextSendAt as string,
       })),
       ...(start + limit < due.length ? { cursor: String(start + limit) } : {}),
