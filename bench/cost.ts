@@ -16,7 +16,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoSignupLimiter } from '../functions/adapters/dynamo-limits.js';
 import { powertoolsMetricsSink } from '../functions/adapters/powertools-metrics.js';
-import { PUBLISHED_MAIL_EVENT_TYPES } from '../functions/contract.js';
+import { ALARM_METRICS, ENV, PUBLISHED_MAIL_EVENT_TYPES } from '../functions/contract.js';
 import type { MailEventType } from '../functions/core/mail-events.js';
 import type { Mailer, MetricCount, OutgoingEmail, Queue, SendRequest } from '../functions/core/ports.js';
 import { sampleSettings } from '../functions/core/settings.js';
@@ -25,10 +25,11 @@ import { createMailEventsHandler } from '../functions/handlers/mail-events.js';
 import { createSenderHandler } from '../functions/handlers/sender.js';
 import { createApi } from '../functions/http/api.js';
 import { SIGNUP_MIN_MS } from '../functions/wiring.js';
+import { MAIL_EVENT_BATCH_SIZE } from '../infra/constructs/mail-events.js';
 import { sqsBatch } from '../scripts/dev/sqs-event.js';
 import { type SentMail, sesEvent } from '../scripts/local-mail-events.js';
 import type { DripFigures } from './drip.js';
-import { defaultConfig, fixedMonthlyOf, sumDollars, synthTemplate } from './fixed-cost.js';
+import { type CfnTemplate, defaultConfig, fixedMonthlyOf, sumDollars, synthTemplate } from './fixed-cost.js';
 import {
   BENCH_PSEUDONYM_KEY,
   CountingLogger,
@@ -301,8 +302,27 @@ function apiEvent(
   };
 }
 
+/** What the template tells the model about logs: Lambda's own lines, and the metrics published. */
+interface LogShape {
+  readonly platformBytesPerInvocation: number;
+  readonly publishedMetrics: 'all' | 'alarms';
+}
+
+/** Lambda writes START, END and REPORT lines unless every function's system log level is WARN or above. */
+export function logShapeOf(template: CfnTemplate): LogShape {
+  const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+  const quiet = functions.every((f) =>
+    ['WARN', 'ERROR'].includes(f.Properties?.LoggingConfig?.SystemLogLevel),
+  );
+  const all = functions.some((f) => f.Properties?.Environment?.Variables?.[ENV.publishedMetrics] === 'all');
+  return {
+    platformBytesPerInvocation: quiet ? 0 : PLATFORM_LOG_BYTES_PER_INVOCATION,
+    publishedMetrics: all ? 'all' : 'alarms',
+  };
+}
+
 /** Bytes of the EMF log line(s) Powertools Metrics writes for one publish. */
-function emfBytes(service: string, counts: readonly MetricCount[]): number {
+function emfBytes(service: string, counts: readonly MetricCount[], shape: LogShape): number {
   const metrics = new Metrics({ namespace: 'KneeCourse', serviceName: service });
   let bytes = 0;
   const write = process.stdout.write;
@@ -311,7 +331,8 @@ function emfBytes(service: string, counts: readonly MetricCount[]): number {
     return true;
   }) as typeof process.stdout.write;
   try {
-    powertoolsMetricsSink(metrics).publish(counts);
+    const only = shape.publishedMetrics === 'alarms' ? { only: ALARM_METRICS } : {};
+    powertoolsMetricsSink(metrics, only).publish(counts);
   } finally {
     process.stdout.write = write;
   }
@@ -327,6 +348,13 @@ function mailEventOf(type: MailEventType, mail: SentMail) {
   if (type !== 'Send') throw new Error(`No ${type} event in the model`);
   const { delivery: _d, ...sendDetail } = delivery.detail;
   return { ...delivery, 'detail-type': 'Email Sent', detail: { ...sendDetail, eventType: 'Send' } };
+}
+
+interface EventRun {
+  readonly ms: number[];
+  readonly events: number;
+  readonly counts: DynamoCounts;
+  readonly logBytes: number;
 }
 
 const ceilMs = (values: readonly number[]) => values.reduce((sum, ms) => sum + Math.max(1, Math.ceil(ms)), 0);
@@ -368,6 +396,9 @@ export async function runCostBench(
   options: { subscribers?: number } = {},
 ): Promise<CostFigures> {
   const n = options.subscribers ?? 200;
+  // The stack as `cdk synth` makes it of course.config.json: its fixed costs and its logs.
+  const template = synthTemplate(defaultConfig());
+  const shape = logShapeOf(template);
   const dynamo = await startBenchDynamo('bench-cost');
   try {
     const keyId = 'bench';
@@ -457,7 +488,7 @@ export async function runCostBench(
     }
     const signupCounts = dynamo.counter.snapshot();
     if (queue.requests.length !== n) throw new Error(`confirm queued ${queue.requests.length} of ${n}`);
-    const apiEmfBytes = apiMetrics.reduce((sum, counts) => sum + emfBytes('signup-api', counts), 0);
+    const apiEmfBytes = apiMetrics.reduce((sum, counts) => sum + emfBytes('signup-api', counts, shape), 0);
 
     // 2. Lesson 1: queued by the confirm step, so it arrives in a batch of its own.
     const senderLog = new CountingLogger('drip-sender');
@@ -480,11 +511,13 @@ export async function runCostBench(
     }
     const lessonCounts = dynamo.counter.snapshot();
     if (mailer.sent.length !== 2 * n) throw new Error(`sent ${mailer.sent.length} emails, expected ${2 * n}`);
-    const senderEmf = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-1', value: 1 }]);
-    const senderEmfBatch = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-3', value: 10 }]);
+    const senderEmf = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-1', value: 1 }], shape);
+    const senderEmfBatch = emfBytes('drip-sender', [{ name: 'sent', email: 'lesson-3', value: 10 }], shape);
 
-    // 3. The SES events of both emails that the configuration set publishes (a Delivery is
-    // counted on the record and course-wide), one type after the other.
+    // 3. The SES events that the configuration set publishes, as the mail-events queue
+    // hands them over: the confirmations' one per batch (sign-ups come one by one), lesson
+    // 1's in batches of ten, standing for the swept lessons' (sent in bursts at the send
+    // hour, their events arrive together within the queue's batching window).
     const eventsLog = new CountingLogger('mail-events');
     const eventMetrics: MetricCount[][] = [];
     const events = createMailEventsHandler({
@@ -494,22 +527,42 @@ export async function runCostBench(
       log: eventsLog,
       metrics: { publish: (counts) => eventMetrics.push([...counts]) },
     });
-    const emailsMeasured = mailer.sent.length;
-    const eventRuns = new Map<MailEventType, { ms: number[]; counts: DynamoCounts; logBytes: number }>();
+    const confirmations = mailer.sent.slice(0, n);
+    const lessons1 = mailer.sent.slice(n);
+    const eventRuns = new Map<MailEventType, Record<'spread' | 'burst', EventRun>>();
     for (const type of eventsPerEmail()) {
-      dynamo.counter.reset();
-      eventsLog.reset();
-      eventMetrics.length = 0;
-      const ms: number[] = [];
-      for (const { email, messageId, at } of mailer.sent) {
-        const mail = { messageId, to: email.to, from: settings.fromAddress, tags: email.tags, sentAt: at };
-        const event = mailEventOf(type, mail);
-        const started = performance.now();
-        await events(sqsBatch([event]));
-        ms.push(performance.now() - started);
-      }
-      const emf = eventMetrics.reduce((sum, counts) => sum + emfBytes('mail-events', counts), 0);
-      eventRuns.set(type, { ms, counts: dynamo.counter.snapshot(), logBytes: eventsLog.bytes + emf });
+      const run = async (sent: typeof mailer.sent, batchSize: number): Promise<EventRun> => {
+        dynamo.counter.reset();
+        eventsLog.reset();
+        eventMetrics.length = 0;
+        const ms: number[] = [];
+        const bodies = sent.map(({ email, messageId, at }) =>
+          mailEventOf(type, {
+            messageId,
+            to: email.to,
+            from: settings.fromAddress,
+            tags: email.tags,
+            sentAt: at,
+          }),
+        );
+        for (let i = 0; i < bodies.length; i += batchSize) {
+          const started = performance.now();
+          const response = await events(sqsBatch(bodies.slice(i, i + batchSize)));
+          ms.push(performance.now() - started);
+          if (response.batchItemFailures.length > 0) throw new Error(`${type} events failed`);
+        }
+        const emf = eventMetrics.reduce((sum, counts) => sum + emfBytes('mail-events', counts, shape), 0);
+        return {
+          ms,
+          events: bodies.length,
+          counts: dynamo.counter.snapshot(),
+          logBytes: eventsLog.bytes + emf,
+        };
+      };
+      eventRuns.set(type, {
+        spread: await run(confirmations, 1),
+        burst: await run(lessons1, MAIL_EVENT_BATCH_SIZE),
+      });
     }
 
     // Per completing subscriber, stage by stage.
@@ -525,7 +578,7 @@ export async function runCostBench(
       sqsRequests: queue.sendBatchRequests / n,
       logBytes:
         (apiLog.bytes + apiEmfBytes) / n +
-        (apiRequests / n) * (PLATFORM_LOG_BYTES_PER_INVOCATION + ACCESS_LOG_BYTES_PER_REQUEST),
+        (apiRequests / n) * (shape.platformBytesPerInvocation + ACCESS_LOG_BYTES_PER_REQUEST),
       transferBytes: responseBytes / n,
     };
     const lesson1: Usage = {
@@ -537,7 +590,7 @@ export async function runCostBench(
       writeUnits: (lessonCounts.tableWriteUnits + lessonCounts.indexWriteUnits) / n,
       // ReceiveMessage and DeleteMessageBatch for its batch of one.
       sqsRequests: 2,
-      logBytes: senderLog.bytes / n + senderEmf + PLATFORM_LOG_BYTES_PER_INVOCATION,
+      logBytes: senderLog.bytes / n + senderEmf + shape.platformBytesPerInvocation,
     };
     const swept: Usage = scaleUsage(
       {
@@ -550,24 +603,30 @@ export async function runCostBench(
         sqsRequests: drip.sqsRequestsPerEmail,
         logBytes:
           drip.logBytesPerEmail +
-          drip.invocationsPerEmail * (senderEmfBatch + PLATFORM_LOG_BYTES_PER_INVOCATION),
+          drip.invocationsPerEmail * (senderEmfBatch + shape.platformBytesPerInvocation),
       },
       SWEPT_EMAILS,
     );
-    // Per email, for each event type: one EventBridge event and one mail-events invocation.
+    // Per email, for each event type: one EventBridge event, which EventBridge puts on the
+    // queue (SendMessage), and its share of a batch's invocation, receive and delete.
+    const perEvent = (run: EventRun): Usage => {
+      const batches = run.ms.length;
+      return {
+        ...noUsage,
+        lambdaInvocations: batches / run.events,
+        lambdaMs: ceilMs(run.ms) / run.events,
+        readUnits: run.counts.readUnits / run.events,
+        writeUnits: (run.counts.tableWriteUnits + run.counts.indexWriteUnits) / run.events,
+        sqsRequests: 1 + (2 * batches) / run.events,
+        events: 1,
+        logBytes: (run.logBytes + batches * shape.platformBytesPerInvocation) / run.events,
+      };
+    };
     const mailEventsByType: Partial<Record<MailEventType, Usage>> = {};
     for (const [type, run] of eventRuns) {
-      mailEventsByType[type] = scaleUsage(
-        {
-          ...noUsage,
-          lambdaInvocations: 1,
-          lambdaMs: ceilMs(run.ms) / emailsMeasured,
-          readUnits: run.counts.readUnits / emailsMeasured,
-          writeUnits: (run.counts.tableWriteUnits + run.counts.indexWriteUnits) / emailsMeasured,
-          events: 1,
-          logBytes: run.logBytes / emailsMeasured + PLATFORM_LOG_BYTES_PER_INVOCATION,
-        },
-        EMAILS_PER_SUBSCRIBER,
+      mailEventsByType[type] = addUsage(
+        scaleUsage(perEvent(run.spread), EMAILS_PER_SUBSCRIBER - SWEPT_EMAILS),
+        scaleUsage(perEvent(run.burst), SWEPT_EMAILS),
       );
     }
     const mailEvents = addUsage(...Object.values(mailEventsByType));
@@ -576,7 +635,7 @@ export async function runCostBench(
 
     const report = costFor(perSubscriber, 1000);
     const slow = costFor({ ...perSubscriber, lambdaMs: perSubscriber.lambdaInvocations * 100 }, 1000);
-    const fixed = fixedMonthlyOf(synthTemplate(defaultConfig()));
+    const fixed = fixedMonthlyOf(template);
     const withDashboard = fixedMonthlyOf(synthTemplate(defaultConfig({ dashboard: true })));
     const dollars = (v: number) => round(v, 5);
     const roundUsage = (u: Usage) =>
@@ -609,7 +668,10 @@ export async function runCostBench(
         apiMsPerRequest: round(mean(apiMs), 3),
         lesson1MsPerInvocation: round(mean(lessonMs), 3),
         ...Object.fromEntries(
-          [...eventRuns].map(([type, run]) => [`${lowerFirst(type)}EventMs`, round(mean(run.ms), 3)]),
+          [...eventRuns].flatMap(([type, run]) => [
+            [`${lowerFirst(type)}EventMs`, round(mean(run.spread.ms), 3)],
+            [`${lowerFirst(type)}BatchMs`, round(mean(run.burst.ms), 3)],
+          ]),
         ),
         signupReadsPerSubscriber: round(signupCounts.reads / n, 3),
         signupWritesPerSubscriber: round(signupCounts.writes / n, 3),
@@ -617,8 +679,9 @@ export async function runCostBench(
         lesson1WritesPerEmail: round(lessonCounts.writes / n, 3),
         ...Object.fromEntries(
           [...eventRuns].flatMap(([type, run]) => [
-            [`${lowerFirst(type)}EventReads`, round(run.counts.reads / emailsMeasured, 3)],
-            [`${lowerFirst(type)}EventWrites`, round(run.counts.writes / emailsMeasured, 3)],
+            [`${lowerFirst(type)}EventReads`, round(run.spread.counts.reads / run.spread.events, 3)],
+            [`${lowerFirst(type)}EventWrites`, round(run.spread.counts.writes / run.spread.events, 3)],
+            [`${lowerFirst(type)}BatchedEventWrites`, round(run.burst.counts.writes / run.burst.events, 3)],
           ]),
         ),
         sweptEmailMsPerInvocation: drip.handlerMsPerInvocation,

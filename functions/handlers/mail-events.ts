@@ -10,6 +10,7 @@ import { Tally } from '../core/counters.js';
 import { checkGuard } from '../core/guard.js';
 import { currentPseudonymKey, type PseudonymKeySource } from '../core/identity.js';
 import {
+  CounterBatch,
   type MailEventDeps,
   type MailEventOutcome,
   parseSesEvent,
@@ -24,7 +25,7 @@ import {
 } from '../core/ports.js';
 import { safeError } from '../core/redact.js';
 
-export interface MailEventsHandlerDeps extends Omit<MailEventDeps, 'pseudonymKey' | 'store'> {
+export interface MailEventsHandlerDeps extends Omit<MailEventDeps, 'pseudonymKey' | 'store' | 'counters'> {
   readonly store: SubscriberStore & GuardStore;
   /** Fixed, or read from its secret on demand (once per warm function). */
   readonly pseudonymKey: PseudonymKeySource;
@@ -50,6 +51,8 @@ const engagementMetric = {
  * acknowledged (retrying cannot help); a store error or a conflict that outlasted the
  * core's retries fails that record alone, so SQS delivers it again (and after five
  * receives moves it to the dead-letter queue). The core counts a redelivered event once.
+ * The course counters of the whole batch are bumped in one write at its end. Logs: one
+ * INFO line per batch, DEBUG per event, WARN when one goes back to the queue.
  */
 export function createMailEventsHandler(
   deps: MailEventsHandlerDeps,
@@ -57,8 +60,9 @@ export function createMailEventsHandler(
   const log = deps.log ?? silentLogger;
   return async (batch, context) => {
     const pseudonymKey = await currentPseudonymKey(deps.pseudonymKey);
-    const core: MailEventDeps = { store: deps.store, clock: deps.clock, pseudonymKey };
+    const counters = new CounterBatch();
     const tally = new Tally();
+    const outcomeCounts = new Tally();
     let suppressed = false;
 
     const handleRecord = async (record: SQSRecord): Promise<void> => {
@@ -73,6 +77,12 @@ export function createMailEventsHandler(
         return;
       }
       let outcomes: MailEventOutcome[];
+      const core: MailEventDeps = {
+        store: deps.store,
+        clock: deps.clock,
+        pseudonymKey,
+        counters: counters.for(record.messageId),
+      };
       try {
         outcomes = await recordMailEvent(core, mailEvent);
       } catch (error) {
@@ -84,6 +94,7 @@ export function createMailEventsHandler(
         throw error;
       }
       for (const outcome of outcomes) {
+        outcomeCounts.add(`${mailEvent.type}:${outcome}`);
         if (outcome === 'bounced') tally.add(METRIC.bounced);
         if (outcome === 'complained') tally.add(METRIC.complained);
         if (outcome === 'bounced' || outcome === 'complained') {
@@ -97,7 +108,7 @@ export function createMailEventsHandler(
         }
       }
       // Ids and outcomes only: the recipients' addresses stay out of the log.
-      log.info('mail event recorded', {
+      log.debug('mail event recorded', {
         type: mailEvent.type,
         id: event.id,
         emailId: mailEvent.emailId,
@@ -108,14 +119,26 @@ export function createMailEventsHandler(
     };
 
     try {
-      return await processPartialResponse(batch, handleRecord, new BatchProcessor(EventType.SQS), {
+      const response = await processPartialResponse(batch, handleRecord, new BatchProcessor(EventType.SQS), {
         ...(context ? { context } : {}),
         processInParallel: false,
         throwOnFullBatchFailure: false,
       });
+      const again = await counters.flush(deps.store, deps.clock.now());
+      if (again.length === 0) return response;
+      log.warn('course counters not bumped; the batch’s events go back to the queue', {
+        events: again.length,
+      });
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      for (const id of again) failed.add(id);
+      return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
     } finally {
       if (suppressed) await guard(deps, tally, log);
       deps.metrics?.publish(tally.counts());
+      log.info('mail events handled', {
+        records: batch.Records.length,
+        outcomes: Object.fromEntries(outcomeCounts.counts().map((c) => [c.name, c.value])),
+      });
     }
   };
 }

@@ -107,6 +107,16 @@ describe('functions', () => {
     }
   });
 
+  it('logs JSON and leaves out Lambda’s own START, END and REPORT lines', () => {
+    for (const fn of Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))) {
+      expect(fn.Properties.LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'WARN',
+        ApplicationLogLevel: 'INFO',
+      });
+    }
+  });
+
   it('keeps every log group for the configured number of days', () => {
     const groups = Object.values(resourcesOfType(template, 'AWS::Logs::LogGroup'));
     expect(groups).toHaveLength(5); // four functions and the API access log
