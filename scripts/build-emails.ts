@@ -29,10 +29,10 @@ import {
 import {
   checkImages,
   embedImages,
-  scaleLessonImages,
   type LessonImage,
   LessonImageError,
   lessonImageSrc,
+  scaleLessonImages,
 } from './lesson-images.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -308,6 +308,9 @@ export async function compileEmail(
     if (error instanceof LessonImageError) throw new EmailBuildError(error.message);
     throw error;
   }
+  // The confirmation is rendered by the API, which fills no assets URL.
+  if (role === 'confirmation' && images.length > 0)
+    throw new EmailBuildError(`${where}: pictures go in the lessons, not in the confirmation email`);
   let result: Awaited<ReturnType<typeof mjml2html>>;
   try {
     result = await mjml2html(mjml, {

@@ -112,6 +112,14 @@ describe('the build', () => {
     );
   });
 
+  it('keeps pictures out of the confirmation email, which the API renders with no assets URL', async () => {
+    const file = lesson(image('alt="A circle" width="300px" height="150px"'));
+
+    await expect(compileEmail(file, source, 'confirmation', course, dir)).rejects.toThrow(
+      'pictures go in the lessons, not in the confirmation email',
+    );
+  });
+
   it('compiles one with alt text and a size into an img that scales on a phone', async () => {
     const file = lesson(image('alt="A circle" width="300px" height="150px"'));
 
