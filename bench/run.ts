@@ -15,6 +15,7 @@ import { runBundlesBench } from './bundles.js';
 import { type CostFigures, PRICES, runCostBench, type Usage } from './cost.js';
 import { type DripFigures, runDripBench, type StoreFigures } from './drip.js';
 import { FIXED_MONTHLY_TARGET_DOLLARS } from './fixed-cost.js';
+import { type PacingFigures, runPacingBench } from './pacing.js';
 import { closeLargeTable } from './population.js';
 import { runRenderBench } from './render.js';
 import { runSignupBench, type SignupFigures } from './signup.js';
@@ -331,20 +332,54 @@ const sections: readonly BenchSection[] = [
         stage('Lesson 1 (queued by confirm, a batch of one), counted here', c.perSubscriber.lesson1),
         stage('Five emails swept in batches of ten (drip section)', c.perSubscriber.sweptEmails),
         ...Object.entries(c.mailEventsByType).map(([type, usage]) =>
-          stage(`SES ${type} events of the seven emails, counted here`, usage as Usage),
+          stage(
+            `SES ${type} events of the seven emails (two one by one, five in batches of ten), counted here`,
+            usage as Usage,
+          ),
         ),
         stage('**Total**', t),
         '',
-        `Method: ${int(m.lifecycleSubscribers ?? 0)} sign-ups go through the API handler (\`createApi\`, as the Lambda runs it) on dynalite with a counted document client: every request of the hosted flow, the confirmation link followed from the captured email. Lesson 1 then goes through the sender handler one record per invocation, as the confirm step queues it; the SES events for both emails (${c.eventsPerEmail.join(' and ')}) go through the mail-events handler. The other five emails use the drip section's counted figures per email. DynamoDB is priced by request units (item size, strongly consistent reads, and the due index's write units), not requests. Lambda duration is the MEASURED handler time here (API ${ms(m.apiMsPerRequest ?? 0)} per request, lesson 1 ${ms(m.lesson1MsPerInvocation ?? 0)}, a batch of ten ${ms(m.sweptEmailMsPerInvocation ?? 0)}, ${c.eventsPerEmail.map((type) => `a ${type} event ${ms(m[`${type.charAt(0).toLowerCase()}${type.slice(1)}EventMs`] ?? 0)}`).join(', ')}) rounded up to the millisecond, plus the sign-up's response-time floor (\`SIGNUP_MIN_MS\`, billed but not slept here), at the house construct's ${m.lambdaMemoryMb} MB; on AWS the handlers wait for network round trips, hence the 100 ms line. Log bytes: Powertools JSON lines as the handlers write them at the default level, INFO (the sender's per-email lines are DEBUG, one INFO summary per batch), their EMF metrics, Lambda's START/END/REPORT lines and the API access log.`,
+        `Method: ${int(m.lifecycleSubscribers ?? 0)} sign-ups go through the API handler (\`createApi\`, as the Lambda runs it) on dynalite with a counted document client: every request of the hosted flow, the confirmation link followed from the captured email. Lesson 1 then goes through the sender handler one record per invocation, as the confirm step queues it; the SES events (${c.eventsPerEmail.join(' and ')}) go through the mail-events handler as its queue hands them over: the confirmations' one per invocation (people sign up one by one), lesson 1's in batches of ten, standing for the five swept emails' (sent in bursts at the send hour, their events arrive within the queue's five-second batching window); each event is an EventBridge event, EventBridge's SendMessage to the queue, and its share of a batch's invocation, ReceiveMessage and DeleteMessageBatch; the handler bumps the course counters once per batch. The other five emails use the drip section's counted figures per email. DynamoDB is priced by request units (item size, strongly consistent reads, and the due index's write units), not requests. Lambda duration is the MEASURED handler time here (API ${ms(m.apiMsPerRequest ?? 0)} per request, lesson 1 ${ms(m.lesson1MsPerInvocation ?? 0)}, a batch of ten ${ms(m.sweptEmailMsPerInvocation ?? 0)}, ${c.eventsPerEmail.map((type) => `a ${type} event alone ${ms(m[`${type.charAt(0).toLowerCase()}${type.slice(1)}EventMs`] ?? 0)}, a batch of ten ${ms(m[`${type.charAt(0).toLowerCase()}${type.slice(1)}BatchMs`] ?? 0)}`).join(', ')}) rounded up to the millisecond, plus the sign-up's response-time floor (\`SIGNUP_MIN_MS\`, billed but not slept here), at the house construct's ${m.lambdaMemoryMb} MB; on AWS the handlers wait for network round trips, hence the 100 ms line. Log bytes: Powertools JSON lines as the handlers write them at the default level, INFO (the sender's and the mail-events function's per-item lines are DEBUG, one INFO summary per batch), the EMF metrics the template's configuration publishes (without the dashboard only the guard's), Lambda's START/END/REPORT lines only if the template leaves the functions' system log level at INFO (it sets WARN), and the API access log.`,
         '',
         costFindings(c, r.drip as DripFigures | undefined),
         '',
-        `Costs that do not grow with subscribers, per month, counted in the template \`cdk synth\` makes of course.config.json (bench/fixed-cost.ts; total ${usd(c.fixedMonthlyDollars)}, or ${usd(c.fixedMonthlyWithDashboardDollars)} with \`dashboard: true\`, whose graphs need every metric published). CloudWatch's first three dashboards in an account cost nothing; they are priced here anyway:`,
+        `Costs that do not grow with subscribers, per month, counted in the template \`cdk synth\` makes of course.config.json (bench/fixed-cost.ts; total ${usd(c.fixedMonthlyDollars)}${c.fixedMonthlyWithDashboardDollars === undefined ? '' : `, or ${usd(c.fixedMonthlyWithDashboardDollars)} with \`dashboard: true\`, whose graphs need every metric published`}). CloudWatch's first three dashboards in an account cost nothing; they are priced here anyway:`,
         '',
         '| Item | Per month |',
         '| --- | --- |',
         ...fixedRows,
       ].join('\n');
+    },
+  },
+  {
+    name: 'pacing',
+    title: 'Sending at the SES account’s rate',
+    keys: ['pacing'],
+    run: async () => ({ pacing: await runPacingBench() }),
+    rows: (r) => {
+      const p = get<PacingFigures>(r, 'pacing');
+      return [
+        ...p.runs.map((run) => ({
+          measure: `Quota ${run.quota}/s, ${run.senders} sender${run.senders > 1 ? 's' : ''}: ${int(run.emails)} emails`,
+          result: `${fixed(run.emailsPerSecond, 1)}/s, utilisation ${pct(run.utilisation)}, ${int(run.throttled)} throttled, ${int(run.duplicates)} twice`,
+        })),
+        {
+          measure: 'Lowest utilisation: emails per second ÷ quota (`pacing.minUtilisation`)',
+          result: pct(p.minUtilisation),
+          target: '≥ 90 %',
+          met: p.minUtilisation >= 0.9,
+        },
+        {
+          measure: 'SES throttling errors, all runs (`pacing.throttled`)',
+          result: int(p.throttled),
+          target: '0',
+          met: p.throttled === 0,
+        },
+      ];
+    },
+    note: (r) => {
+      const p = get<PacingFigures>(r, 'pacing');
+      return `Each run: subscribers with an email due (${p.secondsPerRun} s of the quota's worth) on one queue, taken in SQS batches of ten by 1, 2, 4 or 8 concurrent sender instances, each the sender handler as the Lambda wires it: its own pacer (banking at most a tenth of a second of its pace), the account's rate read through SES v2 GetAccount (cached per instance) shared by the instances, a batch in flight at once. The SES double answers GetAccount with the quota and SendEmail after ${p.sesLatencyMs} ms, taking a token from a bucket that refills at the quota and holds one second of it (SES allows short bursts), else it throws TooManyRequestsException and accepts nothing; the real SesMailer maps that. The store keeps records in memory with DynamoDB's conditional writes and ${p.storeLatencyMs} ms per request, so the pace, not dynalite's CPU on this one thread, is measured (the drip section measures the store). A failed request goes back to the queue, as SQS would hand it out again. Emails per second run from the first acceptance to the moment the queue ran dry, while every sender had work; a run just over 100 % is the first send of each instance going at once (within SES's burst). Every run checks that SES accepted each email exactly once. tests/bench/pacing.test.ts also runs senders blind to the account's rate: SES throttles, the senders slow down and send again, and still every email goes exactly once.`;
     },
   },
   {
@@ -408,9 +443,9 @@ function costFindings(c: CostFigures, drip: DripFigures | undefined): string {
     drip
       ? ` in ${fixed(drip.writesPerEmail, 1)} write requests: the claim, a conditional write with a lease so that no two senders send the same email, and the record of the send, conditional on that claim (\`sent\`, the next lesson scheduled, which moves the due-index key: 2 index WRU, 1 when the closing email removes the entry, ${fixed(drip.indexWriteUnitsPerEmail, 2)} on average), each 1–2 WRU for a 1–2 KB record. Together they make each email go out exactly once; the course counters are down to a tenth of a write per email (one per batch of ten).`
       : ': the claim and the record of the send, which together make each email go out exactly once.',
-    ` Each Delivery event takes ${fixed(deliveryUnits, 1)} WRU: the subscriber's delivery count for that lesson (opens and clicks likewise), which the product keeps per subscriber, and the course-wide count.`,
+    ` Each Delivery event takes ${fixed(deliveryUnits, 1)} WRU on average: the subscriber's delivery count for that lesson (opens and clicks likewise), which the product keeps per subscriber and which remembers the event's id so a redelivery counts once, and its share of the batch's course-wide count.`,
     ` Counting no write but the claims and records, at 1 WRU a put (records under 1 KB) and with their index writes, seven emails would still take ${floorUnits} WRU (${usd(floorDollars)}); with the rest of the infrastructure as it is (${usd(otherDollars)}), the share would be ${pct(floorShare)}. So 5 % is out of reach as long as each email is claimed and recorded (exactly once) and the product keeps per-subscriber delivery, open and click counts (a record write, an SES event and an invocation per email).`,
-    ' What is left to trim without giving either up: records under 1 KB (no SES message id in `sent`, a shorter stored user agent).',
+    ` Everything but the writes already comes to ${usd(otherDollars)}, ${pct(otherDollars / (otherDollars + c.sesDollars))} of the bill on its own: the SES events (EventBridge and their queue), the six API requests of a sign-up and the sign-up's one-second response floor. What is left to trim without giving a guarantee up: records under 1 KB (no SES message id in \`sent\`, a shorter stored user agent), worth about half a point.`,
   ].join('');
 }
 

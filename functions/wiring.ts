@@ -17,6 +17,7 @@ import { DynamoSubscriberStore } from './adapters/dynamo-store.js';
 import { loadLinkKeys } from './adapters/link-keys.js';
 import { powertoolsMetricsSink } from './adapters/powertools-metrics.js';
 import { loadPseudonymKey } from './adapters/pseudonym-key.js';
+import { sesAccountSendRate } from './adapters/ses-account.js';
 import { SesMailer } from './adapters/ses-mailer.js';
 import { SqsQueue } from './adapters/sqs-queue.js';
 import { ALARM_METRICS, ENV, type EnvName, GUARD_METRIC_SERVICE, TABLE, ZONE_NAME } from './contract.js';
@@ -367,12 +368,25 @@ export function wireApi(env: NodeJS.ProcessEnv = process.env): Wired<ApiDeps> {
   };
 }
 
+/**
+ * Requests one sender instance has in progress at once: a whole SQS batch, so with SES's
+ * and DynamoDB's round trips (tens of ms) an instance keeps up with a share of 100/s.
+ */
+export const SENDS_IN_FLIGHT = 10;
+
+/**
+ * Seconds of its pace a sender may bank between batches: a tenth of a second, so all
+ * instances together never burst past what SES allows (about a second of the rate).
+ */
+export const SENDER_BURST_SECONDS = 0.1;
+
 /** Everything the sender's handler needs, from its environment. */
 export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHandlerDeps> {
   const vars = readEnvironment('sender', env);
   const settings = settingsFrom(vars);
   // The AWS minimum for an SQS event source's maxConcurrency is 2, and the stack's default.
   const instances = vars[ENV.senderMaxConcurrency] ?? 2;
+  const ses = new SESv2Client({});
   const store = subscriberStore(
     new DynamoDBClient({}),
     vars[ENV.tableName],
@@ -384,11 +398,13 @@ export function wireSender(env: NodeJS.ProcessEnv = process.env): Wired<SenderHa
     store,
     // The reputation guard's item lives in the same table.
     guard: store,
-    mailer: sesMailer(new SESv2Client({}), settings, vars[ENV.configurationSet]),
+    mailer: sesMailer(ses, settings, vars[ENV.configurationSet]),
     clock: new SystemClock(),
     settings,
     tokens: secretTokenSource(vars[ENV.linkSecretId]),
-    pacer: new Pacer(senderRate(vars[ENV.maxSendRate], instances)),
+    pacer: new Pacer(senderRate(vars[ENV.maxSendRate], instances), { burstSeconds: SENDER_BURST_SECONDS }),
+    rateLimits: { ceiling: vars[ENV.maxSendRate], instances, account: sesAccountSendRate(ses) },
+    sendsInFlight: SENDS_IN_FLIGHT,
   };
 }
 
