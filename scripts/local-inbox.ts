@@ -85,7 +85,8 @@ export function createInboxHandler(
 }
 
 async function readStore(emulatorUrl: string): Promise<StoredEmail[]> {
-  const res = await fetch(`${emulatorUrl}/store`);
+  // Once more on a dropped connection: the emulator closes idle ones as a reuse begins.
+  const res = await fetch(`${emulatorUrl}/store`).catch(() => fetch(`${emulatorUrl}/store`));
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const { emails } = z.object({ emails: z.array(storedEmail) }).parse(await res.json());
   // Newest first; the store keeps them in the order they were sent.

@@ -11,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmLinkLife, LOCAL_PORT_DEFAULTS } from '../../scripts/local-config.js';
+import { main } from '../../scripts/course/cli.js';
+import { createContext } from '../../scripts/course/wiring.js';
+import {
+  confirmLinkLife,
+  LOCAL_PORT_DEFAULTS,
+  readLocalStackRecord,
+  removeLocalStackRecord,
+  writeLocalStackRecord,
+} from '../../scripts/local-config.js';
+import { Buffer } from '../cli/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const clinicName = 'Hilltop Sports Therapy';
@@ -63,7 +72,8 @@ interface StoredEmail {
 }
 
 async function inbox(address: string): Promise<StoredEmail[]> {
-  const res = await fetch(`http://localhost:${ports.INBOX_PORT}/store`);
+  // A fresh connection: the emulator drops idle ones while the CLI runs in between.
+  const res = await fetch(`http://localhost:${ports.INBOX_PORT}/store`, { headers: { connection: 'close' } });
   const { emails } = (await res.json()) as { emails: StoredEmail[] };
   return emails.filter((e) => e.destination.to.includes(address));
 }
@@ -168,5 +178,55 @@ describe('confirmLinkLife', () => {
     [86_400, '7 days (real time)'],
   ])('at %i real seconds per course day says %s', (seconds, text) => {
     expect(confirmLinkLife(seconds)).toBe(text);
+  });
+});
+
+describe('the record of the running stack', () => {
+  let recordDir: string;
+  const file = () => join(recordDir, 'record.json');
+  beforeAll(() => {
+    recordDir = mkdtempSync(join(tmpdir(), 'stack-record-'));
+  });
+  afterAll(() => {
+    rmSync(recordDir, { recursive: true, force: true });
+  });
+  const record = (pid: number, dynamodb: number) => ({ pid, ports: { site: 3999, dynamodb, inbox: 8999 } });
+
+  it('is read while its process runs, and ignored once it has ended or when it is not valid', () => {
+    const ended = spawnSync(process.execPath, ['-e', '']).pid as number;
+
+    writeLocalStackRecord(record(process.pid, 8123), file());
+    expect(readLocalStackRecord(file())?.ports.dynamodb).toBe(8123);
+    writeLocalStackRecord(record(ended, 8123), file());
+    expect(readLocalStackRecord(file())).toBeUndefined();
+    writeFileSync(file(), '{"pid": "me"}');
+    expect(readLocalStackRecord(file())).toBeUndefined();
+  });
+
+  it('is removed only by the process that wrote it', () => {
+    writeLocalStackRecord(record(process.pid, 8123), file());
+
+    removeLocalStackRecord(process.pid + 1, file());
+    expect(existsSync(file())).toBe(true);
+    removeLocalStackRecord(process.pid, file());
+    expect(existsSync(file())).toBe(false);
+  });
+
+  it('points the CLI at the recorded ports, unless a port variable is given to the CLI itself', async () => {
+    const recorded = Number(await freePort());
+    const given = Number(await freePort());
+    writeLocalStackRecord(record(process.pid, recorded), file());
+    const run = async (env: NodeJS.ProcessEnv) => {
+      const out = new Buffer();
+      const err = new Buffer();
+      const io = { out, err, env, localStackFile: file(), localDataDir: recordDir };
+      await main(['stats'], { out, err, context: (target) => createContext(target, io) });
+      return err.text;
+    };
+
+    expect(await run({})).toContain(`Cannot reach DynamoDB at http://localhost:${recorded}`);
+    expect(await run({ DYNAMODB_PORT: String(given) })).toContain(
+      `Cannot reach DynamoDB at http://localhost:${given}`,
+    );
   });
 });
