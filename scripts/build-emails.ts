@@ -15,6 +15,7 @@ import mjml2html from 'mjml';
 import { optionalVariables, sampleValues, type VariableName, variableKinds } from '../emails/catalog.js';
 import type { CourseDefinition } from '../functions/core/course.js';
 import { DEFAULT_ACCENT_COLOR } from '../functions/core/settings.js';
+import { formatProblem, lintCourse } from './course-check.js';
 import {
   CourseContentError,
   courseDirFor,
@@ -403,6 +404,8 @@ export async function buildCourse(options: BuildOptions = {}): Promise<BuiltCour
     const role: EmailRole = i === 0 ? 'confirmation' : 'sequence';
     compiled.push(await compileEmail(file, source, role, loaded.definition, dirname(dir)));
   }
+  const problems = lintCourse(loaded, compiled);
+  if (problems.length > 0) throw new EmailBuildError(problems.map(formatProblem).join('\n'));
   return { course: loaded.definition, emails: compiled };
 }
 

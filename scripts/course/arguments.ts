@@ -20,3 +20,16 @@ export function parseEmailId(raw: string, command: string): EmailId {
   if ((emailIds as readonly string[]).includes(raw)) return raw as EmailId;
   throw new UsageError(`Unknown email id "${raw}". Valid ids: ${emailIds.join(', ')}`, command);
 }
+
+const courseId = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** A course id given on the command line, checked before anything is written. */
+export function parseCourseId(raw: string, command: string): string {
+  if (!courseId.test(raw) || raw.length > 40) {
+    throw new UsageError(
+      `"${raw}" is not a course id: lower-case letters, digits and single dashes, up to 40, like back-pain`,
+      command,
+    );
+  }
+  return raw;
+}

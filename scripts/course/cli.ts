@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { course, emailIds } from '../../functions/core/course.js';
 import { type SubscriberStatus, subscriberStatuses } from '../../functions/core/subscriber.js';
-import { parseAddress, parseEmailId } from './arguments.js';
+import { parseAddress, parseCourseId, parseEmailId } from './arguments.js';
 import type { CourseContext, Output } from './context.js';
 import { runErase } from './erase.js';
 import { CommandError, UsageError } from './errors.js';
@@ -33,6 +33,8 @@ interface CommandSpec {
   readonly summary: string;
   /** Required positional arguments, by name. */
   readonly args: readonly string[];
+  /** Optional positional arguments after those, by name. */
+  readonly optionalArgs?: readonly string[];
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly examples: readonly string[];
   /** Extra paragraph for `--help`. */
@@ -289,6 +291,33 @@ const commands: readonly CommandSpec[] = [
       };
     },
   },
+  {
+    name: 'new',
+    summary: 'start a course: a folder in emails/ that builds, runs and passes the checks at once',
+    args: ['course-id'],
+    options: {},
+    examples: ['npm run course -- new back-pain', 'COURSE=back-pain npm start'],
+    details:
+      'Writes emails/<course-id>/ with course.json, a confirmation email, three lesson stubs and a closing email, all using the shared partials. Fill in the words, then check them. An existing folder is left alone. docs/courses.md has the rest.',
+    prepare: ([id]) => {
+      const courseId = parseCourseId(id as string, 'new');
+      return async ({ io }) => (await import('./authoring.js')).runNewCourse(courseId, io.out);
+    },
+  },
+  {
+    name: 'check',
+    summary: 'lint a course (or every course): subjects, preheaders, footer, text part, size, links, files',
+    args: [],
+    optionalArgs: ['course-id'],
+    options: {},
+    examples: ['npm run course -- check', 'npm run course -- check knee-pain'],
+    details:
+      'Lists every problem with its file: a subject of 60 characters or more, a missing preheader, a lesson or closing email without the footer partial (unsubscribe link, postal address, disclaimer), no plain-text part, HTML of 102 KB or more, a variable that does not exist, a link that is not an absolute https:// URL, a file course.json names twice or not at all. Exits 1 if there are any. npm run build and npm test refuse the same problems.',
+    prepare: ([id]) => {
+      const courseId = id === undefined ? undefined : parseCourseId(id, 'check');
+      return async ({ io }) => (await import('./authoring.js')).runCheck(courseId, io.out);
+    },
+  },
 ];
 
 /** Everything the CLI needs from the outside; tests pass fakes. */
@@ -326,8 +355,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const missing = command.args.slice(positionals.length).map((a) => `<${a}>`);
       throw new UsageError(`${command.name} needs ${missing.join(' and ')}`, command.name);
     }
-    if (positionals.length > command.args.length) {
-      throw new UsageError(`Unexpected argument "${positionals[command.args.length]}"`, command.name);
+    const most = command.args.length + (command.optionalArgs?.length ?? 0);
+    if (positionals.length > most) {
+      throw new UsageError(`Unexpected argument "${positionals[most]}"`, command.name);
     }
     const target: TargetOptions = {
       ...(typeof values.stack === 'string' ? { stack: values.stack } : {}),
@@ -464,7 +494,7 @@ function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
 }
 
 function usageLine(c: CommandSpec): string {
-  const args = c.args.map((a) => ` <${a}>`).join('');
+  const args = [...c.args.map((a) => ` <${a}>`), ...(c.optionalArgs ?? []).map((a) => ` [<${a}>]`)].join('');
   const opts = Object.entries(c.options)
     .map(([name, o]) =>
       name === 'out' ? ` --out ${o.value}` : ` [--${name}${o.value ? ` ${o.value}` : ''}]`,
