@@ -58,7 +58,7 @@ export function scaffoldFiles(id: string): Record<string, string> {
       id: 'confirm',
       file: 'confirm.mjml',
       subject: 'Confirm to start your free course',
-      preheader: 'One click, and lesson 1 is on its way.',
+      preheader: 'One click to confirm, then lesson 1 follows.',
     },
     lessons: [1, 2, 3].map((n) => ({
       id: `lesson-${n}`,

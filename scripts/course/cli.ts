@@ -310,7 +310,7 @@ const commands: readonly CommandSpec[] = [
     args: [],
     optionalArgs: ['course-id'],
     options: {},
-    examples: ['npm run course -- check', 'npm run course -- check knee-pain'],
+    examples: ['npm run course -- check', 'npm run course -- check back-pain'],
     details:
       'Lists every problem with its file: a subject of 60 characters or more, a missing preheader, a lesson or closing email without the footer partial (unsubscribe link, postal address, disclaimer), no plain-text part, HTML of 102 KB or more, a variable that does not exist, a link that is not an absolute https:// URL, a file course.json names twice or not at all. Exits 1 if there are any. npm run build and npm test refuse the same problems.',
     prepare: ([id]) => {
