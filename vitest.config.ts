@@ -1,10 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+/** A built course's module, which the tests import as `#course`. */
+const courseModule = (id: string) =>
+  join(import.meta.dirname, 'functions/core/generated/courses', `${id}.ts`);
+
 /**
- * The fixture course (tests/fixtures/courses/): tests/courses/ runs once more with `#course`
- * pointing at it, so no test passes only because of one course's shape.
+ * Tests run on the default course (package.json), whatever course `COURSE=... npm start`
+ * chose last; tests/courses/ runs once more on the fixture course (tests/fixtures/courses/),
+ * so no test passes only because of one course's shape.
  */
+const DEFAULT_COURSE = (
+  JSON.parse(readFileSync(join(import.meta.dirname, 'package.json'), 'utf8')) as {
+    config: { defaultCourse: string };
+  }
+).config.defaultCourse;
 const FIXTURE_COURSE = 'desk-breaks';
 
 export default defineConfig({
@@ -15,12 +26,16 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['tests/support/fixture-course.ts'],
     projects: [
-      { extends: true, test: { name: 'course', include: ['tests/**/*.test.ts'] } },
+      {
+        extends: true,
+        resolve: { alias: { '#course': courseModule(DEFAULT_COURSE) } },
+        test: { name: DEFAULT_COURSE, include: ['tests/**/*.test.ts'] },
+      },
       {
         extends: true,
         resolve: {
           alias: {
-            '#course': join(import.meta.dirname, 'functions/core/generated/courses', `${FIXTURE_COURSE}.ts`),
+            '#course': courseModule(FIXTURE_COURSE),
           },
         },
         test: { name: FIXTURE_COURSE, include: ['tests/courses/**/*.test.ts'] },

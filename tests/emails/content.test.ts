@@ -108,6 +108,12 @@ const keyFacts: Record<string, readonly string[]> = {
   ],
 };
 
+describe('the course under review', () => {
+  it('is the knee pain course, emails/knee-pain/', () => {
+    expect(course.id).toBe('knee-pain');
+  });
+});
+
 describe('lessons', () => {
   it.each(Object.entries(keyFacts))('%s teaches its key facts', (id, terms) => {
     const text = textOf(id as EmailId).toLowerCase();

@@ -3,7 +3,7 @@
  * must stay in the rendered emails, in the HTML a reader sees and in the plain-text part.
  */
 import { describe, expect, it } from 'vitest';
-import { type EmailId, emailIds } from '../../functions/core/course.js';
+import { course, type EmailId, emailIds } from '../../functions/core/course.js';
 import { renderEmail, sampleVariables } from '../../functions/core/render.js';
 
 /** The words a reader sees in the HTML part: no preheader, no tags, entities decoded. */
@@ -79,7 +79,13 @@ function expectGradedRedFlags(text: string, start: RegExp): void {
 describe.each(['html', 'text'] as const)('the %s part', (part) => {
   const of = (id: EmailId, vars?: Record<string, string>) => partsOf(id, vars)[part];
 
-  describe('red flags', () => {
+  describe('the course under review', () => {
+  it('is the knee pain course, emails/knee-pain/', () => {
+    expect(course.id).toBe('knee-pain');
+  });
+});
+
+describe('red flags', () => {
     it('lesson 1 lists every red flag, graded emergency / same day / soon, before any technique', () => {
       const text = of('lesson-1');
       expectGradedRedFlags(text, /When to see a doctor first/);
