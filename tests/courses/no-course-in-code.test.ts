@@ -16,7 +16,7 @@ const fixtures = join(root, 'tests/fixtures/courses');
  */
 const allowed = [
   { file: 'functions/core/identity.ts', text: 'knee-course:v2:' },
-  { file: 'functions/core/limits.ts', text: 'knee-course:${purpose}:v1:' },
+  { file: 'functions/core/limits.ts', text: 'knee-course:$' + '{purpose}:v1:' },
 ];
 
 function codeFiles(): string[] {
