@@ -132,6 +132,7 @@ export class CourseStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       metricsNamespace: functionDefaults.metricsNamespace,
       dashboard: config.dashboard,
+      apiFunction: 'api',
       functions: {
         api: this.api.handler.fn,
         sweep: this.drip.sweep.fn,

@@ -17,6 +17,8 @@ export interface MonitoringProps {
   readonly metricsNamespace: string;
   /** Every function of the course by a short name, for error graphs and alarms. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The name in `functions` of the one behind the API: its failures are alarmed as the stage's 5xx. */
+  readonly apiFunction: string;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   /** Mail events the mail-events function failed on five times. */
@@ -239,7 +241,7 @@ export class Monitoring extends Construct {
       description: 'A send request has waited over 15 minutes: the sender is failing, throttled or paused.',
     });
     for (const [name, fn] of Object.entries(props.functions)) {
-      if (name === 'api') continue;
+      if (name === props.apiFunction) continue;
       this.addAlarm(`${name}Errors`, {
         metric: fn.metricErrors(fiveMinutes),
         threshold: 1,
