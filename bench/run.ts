@@ -343,7 +343,7 @@ const sections: readonly BenchSection[] = [
         '',
         costFindings(c, r.drip as DripFigures | undefined),
         '',
-        `Costs that do not grow with subscribers, per month, counted in the template \`cdk synth\` makes of course.config.json (bench/fixed-cost.ts; total ${usd(c.fixedMonthlyDollars)}${c.fixedMonthlyWithDashboardDollars === undefined ? '' : `, or ${usd(c.fixedMonthlyWithDashboardDollars)} with \`dashboard: true\`, whose graphs need every metric published`}). CloudWatch's first three dashboards in an account cost nothing; they are priced here anyway:`,
+        `Costs that do not grow with subscribers, per month, counted in the template \`cdk synth\` makes of course.config.json (bench/fixed-cost.ts; total ${usd(c.fixedMonthlyDollars)}${c.fixedMonthlyWithDashboardDollars === undefined ? '' : `, or ${usd(c.fixedMonthlyWithDashboardDollars)} with \`dashboard: true\`, whose graphs need every metric published`}). CloudWatch's first three dashboards in an account cost nothing; they are priced here anyway. The two secrets stay two (US$0.40 a month more than one): CloudFormation generates one random value per secret, the link keys' secret is edited by hand at every rotation where a slip must not touch the key every subscriber id is made from, and that key's secret is retained with the table and never rotated:`,
         '',
         '| Item | Per month |',
         '| --- | --- |',
