@@ -8,6 +8,7 @@ import {
   MailerPausedError,
   MailerRejectedError,
   MailerRetryableError,
+  MailerThrottledError,
   type SendRequest,
 } from '../../functions/core/ports.js';
 import { sampleSettings } from '../../functions/core/settings.js';
@@ -383,5 +384,74 @@ describe('sender handler', () => {
     expect(lines).not.toContain('mary.o');
     expect(lines).not.toContain('jo.d');
     expect(lines).toContain("'[address]'");
+  });
+});
+
+describe('sending at the SES rate', () => {
+  /** A mailer whose sends finish only when the test lets them, counting those in progress. */
+  function heldMailer() {
+    let inProgress = 0;
+    let most = 0;
+    const waiting: (() => void)[] = [];
+    const held: Mailer = {
+      send: async (email) => {
+        inProgress++;
+        most = Math.max(most, inProgress);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        inProgress--;
+        return mailer.send(email);
+      },
+    };
+    const releaseAll = async () => {
+      while (mailer.sent.length < 5) {
+        waiting.splice(0).forEach((resolve) => {
+          resolve();
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    return { held, releaseAll, most: () => most };
+  }
+
+  it('keeps up to sendsInFlight requests of a batch in progress at once, and sends each once', async () => {
+    const ses = heldMailer();
+
+    const done = handler({ mailer: ses.held, sendsInFlight: 3 })(sqsEvent([0, 1, 2, 3, 4].map(lesson1)));
+    await ses.releaseAll();
+    const response = await done;
+
+    expect(ses.most()).toBe(3);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mailer.sent.map((e) => e.to).sort()).toEqual([0, 1, 2, 3, 4].map(addressOf).sort());
+  });
+
+  it('paces to the lower of the account’s rate and the ceiling, shared by the instances', async () => {
+    const paceTime = new ManualClock();
+    const pacer = new Pacer(100, { now: paceTime.millis, sleep: paceTime.sleep });
+
+    await handler({ pacer, rateLimits: { ceiling: 50, instances: 2, account: async () => 14 } })(
+      sqsEvent([0, 1, 2].map(lesson1)),
+    );
+
+    // 14 a second shared by two instances: one send every 143 ms.
+    expect(paceTime.sleeps).toEqual([143, 143]);
+  });
+
+  it('sends a throttled email again, slower, and it goes out once with no failure reported', async () => {
+    const paceTime = new ManualClock();
+    const pacer = new Pacer(10, { now: paceTime.millis, sleep: paceTime.sleep });
+    let throttles = 2;
+    const throttling: Mailer = {
+      send: async (email) => {
+        if (throttles-- > 0) throw new MailerThrottledError('Maximum sending rate exceeded.');
+        return mailer.send(email);
+      },
+    };
+
+    const response = await handler({ mailer: throttling, pacer })(sqsEvent([lesson1(0), lesson1(1)]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(0), addressOf(1)]);
+    expect(log.at('warn').map((e) => e.attributes.sesThrottles)).toEqual([2]);
   });
 });
