@@ -8,7 +8,7 @@
  * instances then stays under the account rate however many run. A throttle from SES
  * halves the pace, which climbs back over the next sends.
  */
-import { type Mailer, MailerThrottledError, type OutgoingEmail } from './ports.js';
+import { type Mailer, MailerRetryableError, MailerThrottledError, type OutgoingEmail } from './ports.js';
 
 /** Waits the given number of milliseconds. Injected so tests never wait for real. */
 export type Sleep = (ms: number) => Promise<void>;
@@ -162,16 +162,35 @@ export async function instanceRate(limits: SendRateLimits): Promise<number> {
 /** Throttles in a row after which the send fails and its request goes back to the queue. */
 export const THROTTLE_RETRIES = 5;
 
+/** No SES call starts with less time than this left to the invocation. */
+export const LAST_SEND_MARGIN_MS = 5000;
+
+/** The invocation ran out of time at the pacer: nothing was sent, the request goes back. */
+export class OutOfTimeError extends MailerRetryableError {
+  constructor() {
+    super('Not sent: too little time left in this invocation');
+    this.name = 'OutOfTimeError';
+  }
+}
+
 /**
  * A mailer that waits at the pacer before each send and, when SES throttles, slows the
  * pacer and sends again: a throttled email was not accepted, so this cannot send it
  * twice. After {@link THROTTLE_RETRIES} throttles in a row the error goes to the caller.
+ * A wait that leaves under {@link LAST_SEND_MARGIN_MS} of `remainingMs` sends nothing (a
+ * slow account rate must not have the invocation killed mid-send).
  */
-export function pacedMailer(mailer: Mailer, pacer: Pacer, onThrottle?: () => void): Mailer {
+export function pacedMailer(
+  mailer: Mailer,
+  pacer: Pacer,
+  onThrottle?: () => void,
+  remainingMs?: () => number,
+): Mailer {
   return {
     async send(email: OutgoingEmail) {
       for (let attempt = 0; ; attempt++) {
         await pacer.take();
+        if (remainingMs && remainingMs() < LAST_SEND_MARGIN_MS) throw new OutOfTimeError();
         try {
           return await mailer.send(email);
         } catch (error) {

@@ -10,7 +10,7 @@ import { COUNTER, METRIC } from '../contract.js';
 import { Tally } from '../core/counters.js';
 import { type SendDeps, sendNext } from '../core/drip.js';
 import { isPaused } from '../core/guard.js';
-import { instanceRate, type Pacer, pacedMailer, type SendRateLimits } from '../core/pacer.js';
+import { instanceRate, OutOfTimeError, type Pacer, pacedMailer, type SendRateLimits } from '../core/pacer.js';
 import {
   type GuardStore,
   type Logger,
@@ -74,12 +74,19 @@ export function createSenderHandler(
 ): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const log = deps.log ?? silentLogger;
   let throttled = 0;
+  let invocation: Context | undefined;
   const mailer = deps.pacer
-    ? pacedMailer(deps.mailer, deps.pacer, () => {
-        throttled++;
-      })
+    ? pacedMailer(
+        deps.mailer,
+        deps.pacer,
+        () => {
+          throttled++;
+        },
+        () => invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+      )
     : deps.mailer;
   return async (event, context) => {
+    invocation = context;
     const tokens = await currentTokens(deps.tokens);
     if (deps.pacer && deps.rateLimits) deps.pacer.setRate(await instanceRate(deps.rateLimits));
     const sendDeps: SendDeps = { ...deps, mailer, tokens };
@@ -131,8 +138,11 @@ export function createSenderHandler(
         const level = outcome === 'sent-unrecorded' || outcome === 'rejected' ? 'warn' : 'debug';
         log[level]('send request handled', { ...request, outcome });
       } catch (error) {
-        outcomes.add(error instanceof MailerPausedError ? 'paused' : 'failed');
-        if (error instanceof MailerPausedError) {
+        const late = error instanceof OutOfTimeError;
+        outcomes.add(error instanceof MailerPausedError ? 'paused' : late ? 'out-of-time' : 'failed');
+        if (late) {
+          log.warn('too little time left to send; the request goes back to the queue', { ...request });
+        } else if (error instanceof MailerPausedError) {
           paused = true;
           tally.add(METRIC.sendPaused);
           log.error('SES sending is paused; leaving the rest of the batch', {

@@ -1,4 +1,4 @@
-import type { SQSEvent } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Pacer } from '../../functions/core/pacer.js';
 import type { Logger, MetricCount } from '../../functions/core/ports.js';
@@ -453,5 +453,21 @@ describe('sending at the SES rate', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(0), addressOf(1)]);
     expect(log.at('warn').map((e) => e.attributes.sesThrottles)).toEqual([2]);
+  });
+});
+
+describe('an invocation running out of time at the pacer', () => {
+  it('sends nothing it could not finish, releases the claim and hands the request back', async () => {
+    const paceTime = new ManualClock();
+    // One send every 10 s, and 12 s left: the first goes, the second would start with 2 s left.
+    const pacer = new Pacer(0.1, { now: paceTime.millis, sleep: paceTime.sleep });
+    const deadline = paceTime.millis() + 12_000;
+    const context = { getRemainingTimeInMillis: () => deadline - paceTime.millis() } as Context;
+
+    const response = await handler({ pacer })(sqsEvent([lesson1(0), lesson1(1)]), context);
+
+    expect(mailer.sent.map((e) => e.to)).toEqual([addressOf(0)]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(store.records.get(idOf(1))?.claim).toBeUndefined();
   });
 });
