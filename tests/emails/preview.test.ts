@@ -1,7 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { course, emailIds } from '../../functions/core/course.js';
-import { createPreviewServer } from '../../scripts/preview.js';
+import { configuredSettings, createPreviewServer } from '../../scripts/preview.js';
 
 async function start(options: Parameters<typeof createPreviewServer>[0]) {
   const server = createPreviewServer(options);
@@ -73,6 +76,27 @@ describe('email preview mounted under a path, recompiling live', () => {
       expect((await fetch(`${preview.url}/preview/email/complete.txt`)).status).toBe(200);
     } finally {
       await preview.close();
+    }
+  });
+});
+
+describe('the preview of a clinic of its own', () => {
+  it('fills the emails with the clinic in COURSE_CONFIG, and names a broken file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'preview-config-'));
+    const file = join(dir, 'course.config.json');
+    const config = JSON.parse(readFileSync('course.config.json', 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...config, clinicName: 'Hilltop Sports Therapy' }));
+    const preview = await start({ settings: configuredSettings({ COURSE_CONFIG: file }) });
+    try {
+      const html = await (await fetch(`${preview.url}/email/lesson-1.html`)).text();
+
+      expect(html).toContain('Hilltop Sports Therapy');
+      expect(html).not.toContain('Riverside Massage');
+      writeFileSync(file, JSON.stringify({ ...config, clinicName: '' }));
+      expect(() => configuredSettings({ COURSE_CONFIG: file })).toThrow(/course\.config\.json: clinicName: /);
+    } finally {
+      await preview.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
