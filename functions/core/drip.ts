@@ -130,8 +130,7 @@ export interface SendDeps {
  * - `sent-unrecorded`: sent, but the record changed under us (an unsubscribe, a bounce,
  *   or a takeover after the lease ran out) and no longer holds our claim.
  * - `rejected`: SES refused the address for good; the subscriber is now bounced.
- * - `course-finished`: the course, as edited since, holds nothing more for this
- *   subscriber; the record is completed without a send.
+ * - `course-finished`: the edited course holds nothing more: completed, nothing sent.
  * - the rest are skips, nothing sent: `not-found`, `not-active`, `already-sent`,
  *   `out-of-order` (the request is for another email than the next one), `not-due`,
  *   `claimed-elsewhere` (another sender holds an unexpired claim), `conflict` (the
