@@ -8,7 +8,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { convert, type HtmlToTextOptions } from 'html-to-text';
 import mjml2html from 'mjml';
@@ -538,7 +538,7 @@ async function main(argv: readonly string[]): Promise<void> {
       const started = performance.now();
       const out = argValue(argv, '--out');
       const compiled = await writeEmails({ dir, ...(out ? { out } : {}) });
-      const id = compiled.length > 0 ? (dir.split(/[\\/]/).filter(Boolean).at(-1) ?? '') : '';
+      const id = basename(resolve(dir));
       report(id, compiled, Math.round(performance.now() - started), out ?? courseModuleFile(id));
     }
     if (chosen) {

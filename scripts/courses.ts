@@ -4,7 +4,7 @@
  * with the file and the field; the Lambdas only ever see a course that passed.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { CourseDefinition } from '../functions/core/course.js';
@@ -184,7 +184,7 @@ export function loadCourse(folder: string): LoadedCourse {
     throw new CourseContentError(lines.join('\n'));
   }
   const c = parsed.data;
-  const folderName = folder.split(/[\\/]/).filter(Boolean).at(-1);
+  const folderName = basename(resolve(folder));
   if (c.id !== folderName) {
     throw new CourseContentError(`${shown}: id: is "${c.id}" but the folder is "${folderName}"`);
   }
