@@ -3,12 +3,30 @@
  * the commands; everything lives in scripts/course/.
  */
 import { createInterface } from 'node:readline/promises';
-import { CourseContentError, selectedCourseId, useCourse } from './courses.js';
+import {
+  CourseContentError,
+  CourseNotBuiltError,
+  courseDirFor,
+  selectedCourseId,
+  useCourse,
+} from './courses.js';
 
 // The commands read the course through `#course`: point it at the chosen one (COURSE, else
-// course.config.json) before they load. An unknown course stops here, changing nothing.
+// course.config.json) before they load, building it first in a fresh checkout. An unknown
+// or broken course stops here, changing nothing.
 try {
-  useCourse(selectedCourseId());
+  const id = selectedCourseId();
+  try {
+    useCourse(id);
+  } catch (error) {
+    if (!(error instanceof CourseNotBuiltError)) throw error;
+    const { EmailBuildError, writeEmails } = await import('./build-emails.js');
+    process.stderr.write(`Building the ${id} course first...\n`);
+    await writeEmails({ dir: courseDirFor(id) }).catch((e: unknown) => {
+      throw e instanceof EmailBuildError ? new CourseContentError(e.message) : e;
+    });
+    useCourse(id);
+  }
 } catch (error) {
   if (!(error instanceof CourseContentError)) throw error;
   process.stderr.write(`${error.message}\n`);

@@ -59,7 +59,7 @@ export function selectedCourseId(env: NodeJS.ProcessEnv = process.env): string {
 export function useCourse(id: string, dir: string = coursesDir): void {
   courseDirFor(id, dir);
   if (!existsSync(courseModuleFile(id))) {
-    throw new CourseContentError(`Course "${id}" is not built yet: run \`npm run build\``);
+    throw new CourseNotBuiltError(`Course "${id}" is not built yet: run \`npm run build\``);
   }
   const source = selectorSource(id);
   const current = existsSync(selectedCourseFile) ? readFileSync(selectedCourseFile, 'utf8') : '';
@@ -79,6 +79,9 @@ export function selectorSource(id: string): string {
 export class CourseContentError extends Error {
   override readonly name = 'CourseContentError';
 }
+
+/** A course that exists but has no compiled module yet (`npm run build` makes it). */
+export class CourseNotBuiltError extends CourseContentError {}
 
 /** "is required" for a missing field, `must be <what>` for a wrong one. */
 const needs = (what: string) => ({
