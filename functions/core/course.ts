@@ -1,7 +1,8 @@
 /**
  * The shape of a course, and the course this build carries. The content lives in
  * `emails/<course-id>/course.json` (checked by scripts/courses.ts); `npm run build` compiles
- * it into `generated/emails.ts`, so nothing here names a course.
+ * each course into `generated/courses/<id>.ts`, imported as `#course`: locally the chosen
+ * course, in a stack the one its config names. Nothing here names a course.
  */
 import { course as built } from '#course';
 
