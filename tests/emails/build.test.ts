@@ -149,7 +149,11 @@ describe('email build', () => {
       '{{phone}}',
       /\{\{phone\}\} is optional: use it inside \{\{#phone\}\}/,
     ],
-    ['a section never closed', '{{#phone}}{{phone}}', /\{\{#phone\}\} is never closed|inside \{\{#phone\}\}: sections do not nest/],
+    [
+      'a section never closed',
+      '{{#phone}}{{phone}}',
+      /\{\{#phone\}\} is never closed|inside \{\{#phone\}\}: sections do not nest/,
+    ],
     [
       'a section opened by a required variable',
       '{{#firstName}}x{{/firstName}}',
