@@ -277,6 +277,8 @@ ${main}
       if (doc) frame.style.height = doc.documentElement.scrollHeight + 2 + 'px';
     };
     frame.addEventListener('load', fit);
+    // The frame may finish loading before this script runs; the page's own load comes after every frame's.
+    window.addEventListener('load', fit);
     fit();
   }
 </script>
