@@ -9,7 +9,8 @@ const courseModule = (id: string) =>
 /**
  * Tests run on the default course (package.json), whatever course `COURSE=... npm start`
  * chose last; tests/courses/ runs once more on the fixture course (tests/fixtures/courses/),
- * so no test passes only because of one course's shape.
+ * so no test passes only because of one course's shape, and once on a course just made by
+ * `npm run course -- new`, so a new course is known to run as it is written.
  */
 const DEFAULT_COURSE = (
   JSON.parse(readFileSync(join(import.meta.dirname, 'package.json'), 'utf8')) as {
@@ -17,6 +18,8 @@ const DEFAULT_COURSE = (
   }
 ).config.defaultCourse;
 const FIXTURE_COURSE = 'desk-breaks';
+/** Written by `npm run course -- new` in the global setup (tests/support/fixture-course.ts). */
+const SCAFFOLD_COURSE = 'scaffolded';
 
 export default defineConfig({
   test: {
@@ -39,6 +42,11 @@ export default defineConfig({
           },
         },
         test: { name: FIXTURE_COURSE, include: ['tests/courses/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        resolve: { alias: { '#course': courseModule(SCAFFOLD_COURSE) } },
+        test: { name: SCAFFOLD_COURSE, include: ['tests/courses/**/*.test.ts'] },
       },
     ],
   },

@@ -26,7 +26,7 @@ ${body}
 </mjml>
 `;
 
-const signOff = `          <p>Warm wishes,<br />The team at {{clinicName}}</p>`;
+const signOff = `          <p>Warm wishes,<br />{{#practitioner}}{{practitioner}}<br />{{/practitioner}}The team at {{clinicName}}</p>`;
 
 function lesson(n: number, of: number): string {
   return page(

@@ -1,6 +1,6 @@
 /**
- * The course a tests/courses/ run is about: the knee pain course, or the fixture course
- * when vitest's fixture project points `#course` at it (vitest.config.ts).
+ * The course a tests/courses/ run is about: the knee pain course, the fixture course or
+ * the freshly scaffolded one, as vitest's projects point `#course` (vitest.config.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ const root = join(import.meta.dirname, '../..');
 
 /** The folder of the course under test. */
 export function currentCourseDir(): string {
-  const inEmails = join(root, 'emails', course.id);
-  return existsSync(inEmails) ? inEmails : join(root, 'tests/fixtures/courses', course.id);
+  const candidates = ['emails', 'tests/fixtures/courses', 'functions/core/generated/scaffold'].map((dir) =>
+    join(root, dir, course.id),
+  );
+  return candidates.find((dir) => existsSync(dir)) ?? (candidates[0] as string);
 }
