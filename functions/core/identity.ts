@@ -13,7 +13,7 @@ export function normaliseEmail(raw: string): string {
 export const MIN_PSEUDONYM_KEY_LENGTH = 32;
 
 /**
- * The subscriber's id: base64url(HMAC-SHA-256(key, 'knee-course:v2:' + normalised address)).
+ * The subscriber's id: base64url(HMAC-SHA-256(key, 'email-course:v2:' + normalised address)).
  *
  * Deterministic, so one address is one record, found again on the next sign-up without
  * an index on the address; keyed, so holding a link or a log line does not let anyone
@@ -24,7 +24,7 @@ export const MIN_PSEUDONYM_KEY_LENGTH = 32;
 export function subscriberId(email: string, key: string): string {
   if (key.length < MIN_PSEUDONYM_KEY_LENGTH) throw new Error('The pseudonym key is missing or too short');
   return createHmac('sha256', key)
-    .update(`knee-course:v2:${normaliseEmail(email)}`)
+    .update(`email-course:v2:${normaliseEmail(email)}`)
     .digest('base64url');
 }
 

@@ -124,5 +124,5 @@ export function secondsUntil(end: Date, now: Date): number {
 
 // A purpose label keeps these hashes apart from subscriber ids made with the same key.
 function keyedHash(purpose: string, value: string, key: string): string {
-  return createHmac('sha256', key).update(`knee-course:${purpose}:v1:${value}`).digest('base64url');
+  return createHmac('sha256', key).update(`email-course:${purpose}:v1:${value}`).digest('base64url');
 }

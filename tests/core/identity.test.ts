@@ -19,7 +19,7 @@ describe('subscriber identity', () => {
   });
 
   it('derives the id as base64url HMAC-SHA-256 of the prefixed address under the key', () => {
-    const expected = createHmac('sha256', KEY).update('knee-course:v2:jane@example.com').digest('base64url');
+    const expected = createHmac('sha256', KEY).update('email-course:v2:jane@example.com').digest('base64url');
     expect(subscriberId('Jane@Example.com', KEY)).toBe(expected);
   });
 
@@ -28,7 +28,7 @@ describe('subscriber identity', () => {
   });
 
   it('cannot be computed from the address alone (no unkeyed hash)', () => {
-    const unkeyed = createHmac('sha256', '').update('knee-course:v2:jane@example.com').digest('base64url');
+    const unkeyed = createHmac('sha256', '').update('email-course:v2:jane@example.com').digest('base64url');
     expect(subscriberId('jane@example.com', KEY)).not.toBe(unkeyed);
     expect(() => subscriberId('jane@example.com', '')).toThrow('pseudonym key');
     expect(() => subscriberId('jane@example.com', 'short')).toThrow('pseudonym key');

@@ -351,7 +351,7 @@ describe('someone holding a link or a log line', () => {
 
     const unkeyed = (prefix: string) =>
       createHash('sha256').update(`${prefix}${address}`).digest('base64url');
-    for (const guess of [unkeyed(''), unkeyed('knee-course:v1:'), unkeyed('knee-course:v2:')]) {
+    for (const guess of [unkeyed(''), unkeyed('knee-course:v1:'), unkeyed('email-course:v2:')]) {
       expect(inLink).not.toBe(guess);
     }
     expect(inLog).toBe(inLink);
