@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MetricCount } from '../../functions/core/ports.js';
 import type { Subscriber } from '../../functions/core/subscriber.js';
