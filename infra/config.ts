@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { isValidTimeZone } from '../functions/contract.js';
 import { REPO_ROOT } from './bundling.js';
@@ -331,6 +331,29 @@ export function parseConfig(raw: unknown, source = 'course.config.json'): Course
     return [`${source}: ${field}: ${issue.message}`];
   });
   throw new ConfigError(lines.join('\n'));
+}
+
+/**
+ * Reads and validates a configuration file: for `cdk synth` (infra/app.ts) and the local
+ * tools alike. @throws ConfigError naming the file and each bad field.
+ */
+export function readConfigFile(file: string): CourseConfig {
+  const source = relative(process.cwd(), file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${source}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseConfig(raw, source);
 }
 
 /** The URL links and the sign-up page use: the custom domain's, else publicBaseUrl, else none (execute-api). */

@@ -3,16 +3,15 @@
  * `send-test`): read from `course.config.json`, or the file `COURSE_CONFIG` names,
  * through the same zod schema as `cdk deploy`, so what shows locally is what deploys.
  */
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assetsUrl } from '../functions/core/assets.js';
 import type { EmailId } from '../functions/core/course.js';
 import { sampleVariables } from '../functions/core/render.js';
 import { type CourseSettings, clinicVariables } from '../functions/core/settings.js';
-import { ConfigError, type CourseConfig, parseConfig } from '../infra/config.js';
+import { ConfigError, type CourseConfig, readConfigFile } from '../infra/config.js';
 
-export { ConfigError };
+export { ConfigError, readConfigFile };
 
 /** The project's own configuration file. */
 export const CONFIG_FILE = fileURLToPath(new URL('../course.config.json', import.meta.url));
@@ -20,29 +19,6 @@ export const CONFIG_FILE = fileURLToPath(new URL('../course.config.json', import
 /** The configuration file to use: `COURSE_CONFIG` (as for `cdk deploy`), else the project's. */
 export function configFileOf(env: NodeJS.ProcessEnv = process.env): string {
   return env.COURSE_CONFIG ? resolve(env.COURSE_CONFIG) : CONFIG_FILE;
-}
-
-/**
- * Reads and validates a configuration file.
- * @throws ConfigError naming the file and each bad field.
- */
-export function readConfigFile(file: string): CourseConfig {
-  const source = relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `${source}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseConfig(raw, source);
 }
 
 /** The clinic's configuration for the local tools (see {@link configFileOf}). */
