@@ -220,29 +220,24 @@ export function stackSettings(target: StackTarget, config: CourseConfig): Course
   });
 }
 
-async function stackLinkTokens(target: StackTarget, secretId: string | undefined): Promise<LinkTokens> {
-  if (!secretId) throw new TargetError(`${target.label} has no link-signing secret.`);
+/** The text of one of the stack's secrets; `what` names it in every error. */
+async function readStackSecret(target: StackTarget, secretId: string | undefined, what: string) {
+  if (!secretId) throw new TargetError(`${target.label} has no ${what} secret.`);
   const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region: target.region });
-  let secret: string | undefined;
   try {
-    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
+    return (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   } catch (error) {
-    throw describeAwsError(error, `Cannot read the link-signing secret of ${target.label}`);
+    throw describeAwsError(error, `Cannot read the ${what} secret of ${target.label}`);
   }
-  return new LinkTokens(await parseKeys(secret));
+}
+
+async function stackLinkTokens(target: StackTarget, secretId: string | undefined): Promise<LinkTokens> {
+  return new LinkTokens(await parseKeys(await readStackSecret(target, secretId, 'link-signing')));
 }
 
 async function stackPseudonymKey(target: StackTarget, secretId: string | undefined): Promise<string> {
-  if (!secretId) throw new TargetError(`${target.label} has no subscriber-id key secret.`);
-  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({ region: target.region });
-  let secret: string | undefined;
-  try {
-    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
-  } catch (error) {
-    throw describeAwsError(error, `Cannot read the subscriber-id key secret of ${target.label}`);
-  }
+  const secret = await readStackSecret(target, secretId, 'subscriber-id key');
   const { parsePseudonymKey } = await import('../../functions/adapters/pseudonym-key.js');
   return parsePseudonymKey(secret);
 }
